@@ -1,0 +1,3 @@
+"""trainmaster: release trains as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+import sys
+
+from trainmaster.cli import main
+
+sys.exit(main())

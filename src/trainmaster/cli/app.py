@@ -1,0 +1,104 @@
+"""The Typer app: global options, command groups, and the one error handler."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from trainmaster import __version__
+from trainmaster.cli.context import Context, annotate, console, in_github_actions
+from trainmaster.errors import ExitCode, PolicyError, TrainmasterError
+
+app = typer.Typer(
+    name="trainmaster",
+    help="Release trains as code: plan, apply, gate, promote, roll back and prove.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Each module registers its commands with `register(app)`; add a feature by adding its module.
+COMMAND_MODULES = [
+    "trainmaster.cli.policy_cmds",
+    "trainmaster.cli.store_cmds",
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trainmaster {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    typer_ctx: typer.Context,
+    policy: Annotated[
+        Path, typer.Option("--policy", "-p", help="Policy file.", envvar="TRAINMASTER_POLICY")
+    ] = Path("trainmaster.yaml"),
+    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    actor: Annotated[str | None, typer.Option("--actor", help="Who is acting (audit).")] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    typer_ctx.obj = Context(
+        policy_path=policy, json_output=json_output, debug=debug, actor_flag=actor
+    )
+
+
+for _module in COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
+
+
+def run(args: list[str]) -> int:
+    """Run the CLI and map every outcome to a stable exit code."""
+    debug = "--debug" in args
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="trainmaster")
+        return int(result) if isinstance(result, int) else 0
+    except TrainmasterError as e:
+        _report(e)
+        if debug:
+            raise
+        return int(e.exit_code)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.exceptions.Abort:
+        console(stderr=True).print("aborted")
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return int(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        console(stderr=True).print("interrupted")
+        return 130
+
+
+_LOCATED = re.compile(r"^([^:\s]+):(\d+):(\d+): (.*)$")
+
+
+def _report(error: TrainmasterError) -> None:
+    from trainmaster.redaction import redact
+
+    lines = error.details if isinstance(error, PolicyError) else [error.message]
+    err = console(stderr=True)
+    for raw in lines:
+        text = redact(raw)
+        err.print(f"error: {text}", markup=False)
+        if in_github_actions():
+            located = _LOCATED.match(text)
+            if located:
+                file, line, col, rest = located.groups()
+                annotate("error", rest, file=file, line=int(line), col=int(col))
+            else:
+                annotate("error", text)
+    sys.stderr.flush()

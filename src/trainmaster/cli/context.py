@@ -1,0 +1,106 @@
+"""What every command shares: global options, the policy, the store, output and errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from trainmaster.audit import AuditLog
+    from trainmaster.config import Policy
+    from trainmaster.store import Store
+
+
+@dataclass
+class Context:
+    policy_path: Path = Path("trainmaster.yaml")
+    json_output: bool = False
+    debug: bool = False
+    actor_flag: str | None = None
+    _policy: Policy | None = field(default=None, repr=False)
+    _store: Store | None = field(default=None, repr=False)
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            from trainmaster.config import load_policy
+
+            self._policy = load_policy(self.policy_path)
+        return self._policy
+
+    @property
+    def actor(self) -> str:
+        from trainmaster.actor import resolve_actor
+
+        return resolve_actor(self.actor_flag)
+
+    def store(self) -> Store:
+        if self._store is None:
+            from trainmaster.store import open_store
+
+            url = os.environ.get("TRAINMASTER_STORE_URL") or self.policy.store.url
+            self._store = open_store(url, self.policy_path.resolve().parent)
+        return self._store
+
+    def audit(self) -> AuditLog:
+        from trainmaster.audit import AuditLog
+
+        return AuditLog(self.store())
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+
+
+def ctx(typer_ctx: typer.Context) -> Context:
+    obj = typer_ctx.find_root().obj
+    assert isinstance(obj, Context)
+    return obj
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def emit_json(data: Any) -> None:
+    """Machine output: JSON on stdout and nothing else there."""
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+def annotate(
+    level: str,
+    message: str,
+    file: str | None = None,
+    line: int | None = None,
+    col: int | None = None,
+) -> None:
+    """A GitHub Actions workflow command (error, warning, notice) when running in Actions."""
+    if not in_github_actions():
+        return
+    parts = {"file": file, "line": line, "col": col}
+    where = ",".join(f"{k}={v}" for k, v in parts.items() if v)
+    clean = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # The runner reads workflow commands from stderr too; stdout stays clean for --json.
+    sys.stderr.write(f"::{level} {where}::{clean}\n" if where else f"::{level}::{clean}\n")
+
+
+def step_summary(markdown: str) -> None:
+    """Append to the job's step summary when running in GitHub Actions."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if in_github_actions() and path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown.rstrip() + "\n")

@@ -1,0 +1,87 @@
+"""Tables. Each feature adds its own through an Alembic migration (see store/migrations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TrainRow(Base):
+    __tablename__ = "trains"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. "v1.4.0"
+    kind: Mapped[str] = mapped_column(String(16))  # scheduled | hotfix
+    version: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(32))
+    branch: Mapped[str] = mapped_column(String(255))
+    tag: Mapped[str] = mapped_column(String(255))
+    commit_sha: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    author: Mapped[str] = mapped_column(String(255))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[str] = mapped_column(Text, default="{}")  # JSON: anything feature-specific
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic locking
+
+
+class StageRunRow(Base):
+    __tablename__ = "stage_runs"
+    __table_args__ = (UniqueConstraint("train_id", "stage", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    train_id: Mapped[str] = mapped_column(ForeignKey("trains.id"))
+    stage: Mapped[str] = mapped_column(String(64))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class GateResultRow(Base):
+    __tablename__ = "gate_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    train_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    stage: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    gate: Mapped[str] = mapped_column(String(128))
+    verdict: Mapped[str] = mapped_column(String(16))  # pass | fail | inconclusive
+    evidence: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    evaluated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApprovalRow(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    train_id: Mapped[str] = mapped_column(ForeignKey("trains.id"))
+    stage: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(128))
+    approver: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEventRow(Base):
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))  # ISO 8601 UTC, exactly as hashed
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(128), index=True)
+    target: Mapped[str] = mapped_column(String(512), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, exactly as hashed
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
