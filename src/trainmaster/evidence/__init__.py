@@ -1,0 +1,1 @@
+"""Evidence packs, SBOM, signing and verification; secret scanning."""

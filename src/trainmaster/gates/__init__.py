@@ -1,0 +1,1 @@
+"""Signal evaluation and verdicts: pass, fail or inconclusive, with evidence."""

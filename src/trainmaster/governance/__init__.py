@@ -1,0 +1,1 @@
+"""Desired repository state from the policy; diff against the live state; plan, apply, drift."""

@@ -1,0 +1,1 @@
+"""Commit parsing and grouping, release notes and announcements."""

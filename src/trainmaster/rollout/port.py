@@ -1,0 +1,50 @@
+"""The cluster port: where a release runs. Argo Rollouts (`adapters/kubernetes`) and the local
+target (`adapters/local`) implement it; the train's deploy / verify / rollback go through it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+DIGEST_REF = re.compile(r"^(?P<repo>[^@\s]+)@sha256:(?P<hex>[0-9a-f]{64})$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One rollout: a service in a namespace, for a stage."""
+
+    stage: str
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RolloutState:
+    target: Target
+    phase: str  # Healthy | Paused | Progressing | Degraded | Missing
+    stable: str | None  # image reference serving traffic (active colour)
+    preview: str | None  # image reference of the preview colour awaiting promotion
+    revision: int
+    paused: bool
+    message: str = ""
+
+
+class Cluster(Protocol):
+    def status(self, target: Target) -> RolloutState: ...
+
+    def deploy(self, target: Target, image: str) -> None:
+        """Start a rollout of `image` (an immutable `repo@sha256:<hex>` reference)."""
+        ...
+
+    def promote(self, target: Target, *, full: bool = False) -> None: ...
+
+    def abort(self, target: Target) -> None: ...
+
+    def undo(self, target: Target, *, to_revision: int | None = None) -> None: ...
+
+    def pin(self, target: Target, image: str) -> None: ...
+
+
+def is_digest_ref(image: str) -> bool:
+    return DIGEST_REF.match(image) is not None

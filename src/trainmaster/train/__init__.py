@@ -1,0 +1,1 @@
+"""Train and hotfix lifecycle: schedule, cut, the state machine, approvals, promotion."""
