@@ -80,3 +80,17 @@ def test_github_actions_annotations_go_to_stderr(cli, tmp_path: Path, monkeypatc
     assert result.code == 2
     assert result.out == ""
     assert "::error file=trainmaster.yaml,line=1,col=10::version: Input should be 1" in result.err
+
+
+def test_validate_answers_from_the_cache_only_for_unchanged_bytes(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert cli("init").code == 0
+    first = cli("--json", "validate")
+    cached = cli("--json", "validate")
+    assert first.code == cached.code == 0
+    assert json.loads(cached.out)["required_checks"] == 17
+    assert list((tmp_path / ".xdg-cache" / "trainmaster" / "validated").glob("*.json"))
+    policy = tmp_path / "trainmaster.yaml"
+    policy.write_text(policy.read_text().replace("quorum: 2 ", "quorum: x "))
+    broken = cli("validate")
+    assert broken.code == 2
+    assert "stages.prod.approval.quorum" in broken.err

@@ -49,11 +49,15 @@ def validate(
     file: Annotated[Path | None, typer.Argument(help="Policy file (default: --policy).")] = None,
 ) -> None:
     """Validate a policy file: exit 0, or 2 with file:line:column: field: reason."""
-    from trainmaster.config import load_policy
+    from trainmaster.config import cache, load_policy
 
     state = ctx(typer_ctx)
     path = file or state.policy_path
     policy = load_policy(path)
+    text = (
+        f"valid ({len(policy.repos)} repos, {len(policy.stages)} stages, "
+        f"{len(policy.signals)} signals, {len(policy.checks.required)} required checks)"
+    )
     summary = {
         "file": str(path),
         "valid": True,
@@ -61,14 +65,13 @@ def validate(
         "stages": list(policy.stages),
         "signals": list(policy.signals),
         "required_checks": len(policy.checks.required),
+        "text": text,
     }
+    cache.remember(path.read_bytes(), summary)
     if state.json_output:
         emit_json(summary)
     else:
-        console().print(
-            f"{path}: valid ({summary['repos']} repos, {len(policy.stages)} stages, "
-            f"{len(policy.signals)} signals, {summary['required_checks']} required checks)"
-        )
+        console().print(f"{path}: {text}", markup=False)
 
 
 def schema() -> None:
