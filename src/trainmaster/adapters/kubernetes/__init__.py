@@ -1,0 +1,1 @@
+"""Argo Rollouts and namespaces through the Kubernetes API (lightkube)."""

@@ -1,0 +1,184 @@
+"""The cluster port on Argo Rollouts: plans from a fresh read, applied as the kubectl plugin does.
+
+Status patches go to the status subresource first and fall back to the main resource on 404 (the
+plugin's behaviour for controllers without the subresource). Updates are optimistic on
+resourceVersion: a 409 is retried once with a fresh read and a fresh plan.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from trainmaster.adapters.kubernetes.api import Conflict, Kube, Manifest, NotFound
+from trainmaster.errors import UsageError
+from trainmaster.rollout import argo
+from trainmaster.rollout.plan import Operation, Patch, Plan
+from trainmaster.rollout.port import RolloutState, Target
+from trainmaster.rollout.preview import MANAGED_BY, MANAGED_BY_LABEL, PreviewEnv
+
+if TYPE_CHECKING:
+    from trainmaster.config import Policy
+
+
+class ArgoRolloutsCluster:
+    backend = "argo-rollouts"
+
+    def __init__(self, kube: Kube, *, watch: dict[str, timedelta] | None = None) -> None:
+        self.kube = kube
+        self.watch = watch or {}
+
+    @classmethod
+    def from_kubeconfig(cls, kubeconfig: str | None) -> ArgoRolloutsCluster:
+        return cls(Kube(kubeconfig))
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> ArgoRolloutsCluster:
+        watch = {n: s.watch.duration for n, s in policy.stages.items() if s.watch is not None}
+        return cls(Kube(policy.backends.kubeconfig), watch=watch)
+
+    # --- reads -----------------------------------------------------------------------------
+
+    def read(self, target: Target) -> Manifest:
+        try:
+            return self.kube.get_rollout(target.namespace, target.name)
+        except NotFound:
+            try:
+                self.kube.get_namespace(target.namespace)
+            except NotFound:
+                raise UsageError(f"namespace {target.namespace!r} not found") from None
+            raise UsageError(
+                f"rollout {target.name!r} not found in namespace {target.namespace!r}"
+            ) from None
+
+    def replicasets(self, rollout: Manifest) -> list[Manifest]:
+        selector = rollout.get("spec", {}).get("selector", {}).get("matchLabels") or {}
+        namespace = rollout["metadata"]["namespace"]
+        return argo.owned_replicasets(rollout, self.kube.list_replicasets(namespace, selector))
+
+    def status(self, target: Target) -> RolloutState:
+        rollout = self.read(target)
+        return argo.rollout_state(target, rollout, self.replicasets(rollout))
+
+    # --- plans -----------------------------------------------------------------------------
+
+    def plan(self, target: Target, op: Operation) -> Plan:
+        rollout = self.read(target)
+        patches: tuple[Patch, ...]
+        extra: dict[str, object] = {}
+        if op.verb == "promote":
+            patches = argo.promote_patches(rollout, full=op.full)
+            summary = "fully promote" if op.full else "promote"
+        elif op.verb == "abort":
+            patches, summary = argo.abort_patches(), "abort: traffic back to the stable colour"
+        elif op.verb == "undo":
+            patch = argo.undo_patch(rollout, self.replicasets(rollout), op.to_revision)
+            patches = (patch,) if patch else ()
+            summary = f"undo to {patch.description}" if patch else "already at that revision"
+        else:
+            updated, patch = argo.set_image(rollout, op.image or "", op.container)
+            patches = (patch,) if patch.body else ()
+            extra["object"] = updated
+            summary = f"set image {op.image}" if patches else f"already at {op.image}"
+        warnings = argo.strategy_warnings(
+            rollout, prod=target.stage == "prod", watch=self.watch.get(target.stage)
+        )
+        return Plan(
+            namespace=target.namespace,
+            name=target.name,
+            operation=op,
+            patches=patches,
+            summary=summary,
+            warnings=tuple(warnings),
+            resource_version=rollout.get("metadata", {}).get("resourceVersion"),
+            extra=extra,
+        )
+
+    def apply(self, target: Target, plan: Plan) -> Plan:
+        """Send the plan; on a 409 read again, plan again and send once more."""
+        try:
+            self._send(plan)
+            return plan
+        except Conflict:
+            fresh = self.plan(target, plan.operation)
+            self._send(fresh)
+            return fresh
+
+    def _send(self, plan: Plan) -> None:
+        for patch in plan.patches:
+            if patch.type == "update":
+                obj = plan.extra["object"]
+                assert isinstance(obj, dict)
+                self.kube.replace_rollout(obj)
+                continue
+            kind: Literal["merge", "json"] = "merge" if patch.type == "merge" else "json"
+            try:
+                self.kube.patch_rollout(
+                    plan.namespace, plan.name, patch.body, kind, patch.subresource
+                )
+            except NotFound:
+                if patch.fallback is None:
+                    raise
+                self.kube.patch_rollout(plan.namespace, plan.name, patch.fallback.body, "merge")
+
+    def run(self, target: Target, op: Operation) -> Plan:
+        return self.apply(target, self.plan(target, op))
+
+    # --- the Cluster port ------------------------------------------------------------------
+
+    def deploy(self, target: Target, image: str) -> None:
+        self.run(target, Operation("deploy", image=argo.require_digest(image)))
+
+    def promote(self, target: Target, *, full: bool = False) -> None:
+        self.run(target, Operation("promote", full=full))
+
+    def abort(self, target: Target) -> None:
+        self.run(target, Operation("abort"))
+
+    def undo(self, target: Target, *, to_revision: int | None = None) -> None:
+        self.run(target, Operation("undo", to_revision=to_revision))
+
+    def pin(self, target: Target, image: str) -> None:
+        self.run(target, Operation("pin", image=argo.require_digest(image)))
+
+    # --- preview namespaces ----------------------------------------------------------------
+
+    def previews(self) -> list[PreviewEnv]:
+        found = self.kube.list_namespaces({MANAGED_BY_LABEL: MANAGED_BY})
+        return [
+            PreviewEnv(
+                namespace=ns["metadata"]["name"],
+                labels=ns["metadata"].get("labels") or {},
+                annotations=ns["metadata"].get("annotations") or {},
+            )
+            for ns in found
+        ]
+
+    def preview_up(self, manifest: Manifest) -> str:
+        """Create the namespace, or merge our labels and expiry into an existing one."""
+        name = manifest["metadata"]["name"]
+        try:
+            existing = self.kube.get_namespace(name)
+        except NotFound:
+            self.kube.create_namespace(manifest)
+            return "created"
+        labels = existing["metadata"].get("labels") or {}
+        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY:
+            raise UsageError(f"namespace {name!r} exists and is not managed by trainmaster")
+        self.kube.patch_namespace(name, {"metadata": manifest["metadata"]})
+        return "updated"
+
+    def preview_down(self, namespace: str) -> bool:
+        """Delete a namespace trainmaster manages; False when it is already gone."""
+        try:
+            existing = self.kube.get_namespace(namespace)
+        except NotFound:
+            return False
+        labels = existing["metadata"].get("labels") or {}
+        if labels.get(MANAGED_BY_LABEL) != MANAGED_BY:
+            raise UsageError(f"namespace {namespace!r} is not managed by trainmaster")
+        try:
+            self.kube.delete_namespace(namespace)
+        except NotFound:
+            return False
+        return True
