@@ -1,0 +1,1 @@
+"""A Kubernetes API emulator: namespaces, ReplicaSets and Argo Rollouts over loopback HTTP."""
