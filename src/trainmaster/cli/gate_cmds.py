@@ -1,0 +1,209 @@
+"""`gate run` and `gate watch`: decide promote / hold / roll back from golden signals, load,
+smoke and migration results. Exit 0 pass, 1 fail, 3 inconclusive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
+from trainmaster.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from trainmaster.config.model import Policy
+    from trainmaster.gates.inputs import GateInputs, InputResult
+    from trainmaster.gates.result import GateReport
+
+gate_app = typer.Typer(
+    help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
+)
+
+_EXIT = {"pass": ExitCode.OK, "fail": ExitCode.FAILED, "inconclusive": ExitCode.INCONCLUSIVE}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(gate_app, name="gate")
+
+
+def parse_instant(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as e:
+        raise UsageError(f"--at: {text!r} is not an RFC 3339 time like 2026-05-01T12:00:00Z") from e
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _read(path: Path | None, what: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{what} {path}: cannot read ({e.__class__.__name__})") from e
+
+
+def gather_inputs(
+    policy: Policy,
+    stage: str,
+    *,
+    k6: Path | None,
+    locust: Path | None,
+    smoke: Path | None,
+    migrations: Path | None,
+    ci_checks: str | None,
+    preview: str | None,
+) -> GateInputs:
+    from trainmaster.gates.inputs import GateInputs, parse_k6, parse_locust, parse_migrations
+    from trainmaster.gates.junit import parse_junit
+    from trainmaster.gates.service import load_limits
+
+    if k6 and locust:
+        raise UsageError("give --k6 or --locust for the load gate, not both")
+    load = None
+    if (text := _read(k6, "--k6")) is not None:
+        load = parse_k6(text, str(k6))
+    elif (text := _read(locust, "--locust")) is not None:
+        load = parse_locust(text, load_limits(policy, stage), str(locust))
+    smoke_text = _read(smoke, "--smoke")
+    migration_text = _read(migrations, "--migrations")
+    return GateInputs(
+        ci_checks=_outcome("ci-checks", ci_checks),
+        preview_deploy=_outcome("preview-deploy", preview),
+        smoke=parse_junit(smoke_text, str(smoke)) if smoke_text is not None else None,
+        load=load,
+        migrations=None
+        if migration_text is None
+        else parse_migrations(migration_text, str(migrations)),
+    )
+
+
+def _outcome(name: str, value: str | None) -> InputResult | None:
+    from trainmaster.gates.inputs import check_outcome
+
+    if value is None:
+        return None
+    states = {"success": True, "pass": True, "failure": False, "fail": False, "pending": None}
+    if value not in states:
+        raise UsageError(f"--{name}: {value!r} is not one of {', '.join(states)}")
+    return check_outcome(name, states[value])
+
+
+@gate_app.command("run")
+def run(
+    typer_ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", help="Stage whose gates to evaluate.")],
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Service (repeat for several).")
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Evaluate at this RFC 3339 instant.")
+    ] = None,
+    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
+    k6: Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")] = None,
+    locust: Annotated[Path | None, typer.Option("--locust", help="Locust --json stats.")] = None,
+    smoke: Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")] = None,
+    migrations: Annotated[
+        Path | None, typer.Option("--migrations", help="Migrations result JSON.")
+    ] = None,
+    ci_checks: Annotated[
+        str | None, typer.Option("--ci-checks", help="success|failure|pending")
+    ] = None,
+    preview: Annotated[
+        str | None, typer.Option("--preview-deploy", help="success|failure|pending")
+    ] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Only these gates.")] = None,
+    train: Annotated[
+        str | None, typer.Option("--train", help="Record results for this train.")
+    ] = None,
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Artifact digest recorded.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
+) -> None:
+    """Evaluate every gate of a stage: pass, fail or inconclusive per signal and overall."""
+    from trainmaster.gates.backends import metrics_for
+    from trainmaster.gates.service import evaluate_services, evaluate_stage, record_report
+
+    state = ctx(typer_ctx)
+    policy = state.policy
+    policy.stage(env)
+    instant = parse_instant(at)
+    inputs = gather_inputs(
+        policy,
+        env,
+        k6=k6,
+        locust=locust,
+        smoke=smoke,
+        migrations=migrations,
+        ci_checks=ci_checks,
+        preview=preview,
+    )
+    metrics = metrics_for(policy, prometheus_url=prometheus)
+    try:
+        if service and len(service) > 1:
+            report = evaluate_services(
+                policy, env, service, metrics=metrics, at=instant, inputs=inputs, only=only
+            )
+        else:
+            report = evaluate_stage(
+                policy,
+                env,
+                metrics=metrics,
+                at=instant,
+                service=service[0] if service else None,
+                inputs=inputs,
+                only=only,
+            )
+    finally:
+        close = getattr(metrics, "close", None)
+        if callable(close):
+            close()
+    if train:
+        with state.store().transaction() as session:
+            record_report(session, report, train, env, digest)
+    show(report, json_output or state.json_output)
+    raise typer.Exit(int(_EXIT[report.verdict.value]))
+
+
+def show(report: GateReport, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        _table(report)
+    for signal in report.signals:
+        if signal.verdict.value != "pass":
+            annotate("error" if signal.verdict.value == "fail" else "warning", signal.reason)
+    from trainmaster.gates.summary import summary_markdown
+
+    step_summary(summary_markdown(report))
+
+
+def _table(report: GateReport) -> None:
+    from rich.table import Table
+
+    from trainmaster.gates.result import iso
+
+    table = Table("gate", "verdict", "value", "threshold", "window", "breach since", "reason")
+    for s in report.signals:
+        value = "" if s.value is None else f"{s.value:.4g}"
+        threshold = "" if s.threshold is None else f"{s.comparison} {s.threshold:g}"
+        table.add_row(
+            s.name,
+            s.verdict.value,
+            value,
+            threshold,
+            s.window or "",
+            iso(s.breach_started_at) or "",
+            s.reason,
+        )
+    out = console()
+    out.print(table)
+    for s in report.signals:
+        if s.verdict.value != "pass" and s.query:
+            out.print(f"{s.name}: {len(s.points)} points from {s.query}", markup=False)
+    out.print(f"overall: {report.verdict.value} at {iso(report.evaluated_at)}")

@@ -1,0 +1,46 @@
+"""Choosing the metrics backend: Prometheus's HTTP API, or the embedded scraper of the local
+target. Adapters are imported here, lazily, so the pure gate modules never see them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from trainmaster.config.model import Policy
+from trainmaster.errors import UsageError
+from trainmaster.gates.port import Metrics
+
+DEFAULT_SCRAPE_INTERVAL = 1.0  # seconds; the demo scales windows down to seconds
+
+
+def metrics_for(
+    policy: Policy,
+    *,
+    prometheus_url: str | None = None,
+    scrape_urls: Callable[[], list[str]] | None = None,
+    scrape_interval: float = DEFAULT_SCRAPE_INTERVAL,
+    job: str | None = None,
+) -> Metrics:
+    """The policy's metrics backend; an explicit `prometheus_url` always means Prometheus.
+
+    The scrape backend polls the URLs `scrape_urls()` returns (asked again at every scrape, so a
+    blue/green switch is followed) and labels samples with `job` (default: the stages' service).
+    Call `.close()` on the scrape backend to stop its poller."""
+    if prometheus_url or policy.backends.metrics == "prometheus":
+        from trainmaster.adapters.prometheus import PrometheusMetrics
+
+        return PrometheusMetrics(prometheus_url or policy.backends.prometheus_url)
+    if scrape_urls is None:
+        raise UsageError(
+            "the scrape metrics backend needs the local target's /metrics URLs; "
+            "start the local target, or pass --prometheus URL"
+        )
+    from trainmaster.adapters.scrape import ScrapeMetrics
+
+    source = ScrapeMetrics(scrape_urls, job=job or service_name(policy), interval=scrape_interval)
+    source.start()
+    return source
+
+
+def service_name(policy: Policy) -> str:
+    services = {stage.service for stage in policy.stages.values()}
+    return services.pop() if len(services) == 1 else policy.project.name

@@ -1,0 +1,142 @@
+"""Evaluating a stage's gates: metric signals through the metrics port (one query each, sent
+concurrently), the other gates from their inputs. Results are stored in `gate_results`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, SignalKind
+from trainmaster.errors import UsageError
+from trainmaster.gates.inputs import GateInputs, LoadLimits
+from trainmaster.gates.queries import Variables
+from trainmaster.gates.result import GateReport, SignalResult
+from trainmaster.gates.signals import evaluate_signal, from_input
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from trainmaster.gates.port import Metrics
+
+PARALLEL_QUERIES = 8  # enough to hide Prometheus' per-query latency without flooding it
+
+
+def stage_gates(policy: Policy, stage: str, only: Collection[str] | None = None) -> list[str]:
+    gates = list(policy.stage(stage).gates)
+    if only is None:
+        return gates
+    unknown = [g for g in only if g not in gates]
+    if unknown:
+        raise UsageError(
+            f"unknown gate {unknown[0]!r} for stage {stage!r}; its gates: {', '.join(gates)}"
+        )
+    return [g for g in gates if g in only]
+
+
+def evaluate_stage(
+    policy: Policy,
+    stage: str,
+    *,
+    metrics: Metrics | None,
+    at: datetime,
+    service: str | None = None,
+    inputs: GateInputs = GateInputs(),  # noqa: B008 - frozen, so a shared default is safe
+    only: Collection[str] | None = None,
+) -> GateReport:
+    """Every gate of `stage` (or the `only` subset) at instant `at`."""
+    services = [service] if service else [policy.stage(stage).service]
+    return evaluate_services(
+        policy, stage, services, metrics=metrics, at=at, inputs=inputs, only=only, prefix=False
+    )
+
+
+def evaluate_services(
+    policy: Policy,
+    stage: str,
+    services: Sequence[str],
+    *,
+    metrics: Metrics | None,
+    at: datetime,
+    inputs: GateInputs = GateInputs(),  # noqa: B008
+    only: Collection[str] | None = None,
+    prefix: bool = True,
+) -> GateReport:
+    """The stage's gates for several services in one run; results are named `service/gate`."""
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    gates = stage_gates(policy, stage, only)
+    namespace = policy.stage(stage).namespace
+    jobs = []
+    for svc in services:
+        variables = Variables(service=svc, namespace=namespace)
+        for gate in gates:
+            jobs.append((f"{svc}/{gate}" if prefix else gate, gate, variables))
+
+    def run(job: tuple[str, str, Variables]) -> SignalResult:
+        label, gate, variables = job
+        signal = policy.signals.get(gate)
+        if signal is None:
+            return _builtin(label, gate, inputs)
+        result = evaluate_signal(
+            gate, signal, metrics=metrics, at=at, variables=variables, migrations=inputs.migrations
+        )
+        return result if label == gate else _renamed(result, label)
+
+    metric_jobs = sum(1 for _, g, _ in jobs if g in policy.signals)
+    if metric_jobs > 1:
+        with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
+            results = list(pool.map(run, jobs))
+    else:
+        results = [run(job) for job in jobs]
+    return GateReport(stage=stage, evaluated_at=at, signals=results)
+
+
+def _builtin(label: str, gate: str, inputs: GateInputs) -> SignalResult:
+    assert gate in BUILTIN_GATES  # the policy model rejects any other unknown gate
+    return from_input(label, inputs.for_gate(gate), NoData.INCONCLUSIVE, kind=gate)
+
+
+def _renamed(result: SignalResult, label: str) -> SignalResult:
+    from dataclasses import replace
+
+    return replace(result, name=label, reason=label + result.reason[result.reason.find(":") :])
+
+
+def load_limits(policy: Policy, stage: str) -> LoadLimits:
+    """What a Locust run is held to: the stage's error-rate and p95 thresholds."""
+    error, p95 = None, None
+    for gate in policy.stage(stage).gates:
+        signal = policy.signals.get(gate)
+        if signal is None or signal.threshold is None or signal.comparison not in (">", ">="):
+            continue
+        if signal.kind is SignalKind.WINDOW and error is None:
+            error = signal.threshold
+        elif signal.kind is SignalKind.SUSTAINED and "histogram_quantile(0.95" in (
+            signal.query or ""
+        ):
+            p95 = p95 if p95 is not None else signal.threshold
+    return LoadLimits(max_error_ratio=error, max_p95_seconds=p95)
+
+
+def record_report(
+    session: Session, report: GateReport, train_id: str | None, stage: str, digest: str | None
+) -> int:
+    """One gate_results row per gate, inside the caller's transaction. Returns the row count."""
+    from trainmaster.store.models import GateResultRow
+
+    for signal in report.signals:
+        session.add(
+            GateResultRow(
+                train_id=train_id,
+                stage=stage,
+                digest=digest,
+                gate=signal.name,
+                verdict=signal.verdict.value,
+                evidence=json.dumps(signal.to_json(), sort_keys=True),
+                evaluated_at=report.evaluated_at,
+            )
+        )
+    session.flush()
+    return len(report.signals)

@@ -1,0 +1,149 @@
+"""Evaluating one signal at one instant: build its one query, fetch through the metrics port,
+judge with the pure functions, and turn the finding into a SignalResult."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from trainmaster.config.durations import format_duration
+from trainmaster.config.model import NoData, Signal, SignalKind
+from trainmaster.errors import ExternalError, PolicyError
+from trainmaster.gates.burn import burn_query, burn_windows, judge_burn, window_text
+from trainmaster.gates.inputs import InputResult
+from trainmaster.gates.judge import Finding, Missing, judge_sustained, judge_window
+from trainmaster.gates.port import Metrics, Series
+from trainmaster.gates.queries import Variables, fill
+from trainmaster.gates.result import SignalResult
+from trainmaster.gates.verdict import Verdict
+
+BURN_HISTORY = 10  # points before the instant, to date when a burn started
+
+
+def steps_in(span: timedelta, step: timedelta) -> int:
+    """Whole steps in a span (tolerant of float error: 5m / 30s is 10, not 9.999)."""
+    return max(1, math.floor(span / step + 1e-9))
+
+
+def plan_query(
+    name: str, signal: Signal, variables: Variables, end: float
+) -> tuple[str, float, timedelta]:
+    """The one query of a metric signal, and its range start (aligned so the last point is
+    exactly `end`) and step."""
+    step = signal.step
+    if signal.kind is SignalKind.BURN_RATE:
+        assert signal.errors_query and signal.total_query  # the model guarantees them
+        rows = burn_windows(signal)
+        query = burn_query(
+            signal.errors_query,
+            signal.total_query,
+            rows,
+            lambda q, w: fill(q, variables, w, signal=name),
+        )
+        return query, end - BURN_HISTORY * step.total_seconds(), step
+    assert signal.query is not None
+    query = fill(signal.query, variables, signal.window, signal=name)
+    span = signal.duration if signal.kind is SignalKind.SUSTAINED else signal.window
+    assert span is not None
+    # Twice the span for a sustained signal: the extra history dates the start of a breach.
+    count = steps_in(span, step) * (2 if signal.kind is SignalKind.SUSTAINED else 1)
+    return query, end - count * step.total_seconds(), step
+
+
+def evaluate_signal(
+    name: str,
+    signal: Signal,
+    *,
+    metrics: Metrics | None,
+    at: datetime,
+    variables: Variables,
+    migrations: InputResult | None = None,
+) -> SignalResult:
+    if signal.kind is SignalKind.MIGRATION:
+        return from_input(name, migrations, signal.no_data, kind=signal.kind.value)
+    end = round(at.timestamp(), 3)
+    query, start, step = plan_query(name, signal, variables, end)
+    if metrics is None:
+        finding = Finding(None, "no metrics source configured", Missing.NO_DATA)
+        return _result(name, signal, finding, query)
+    try:
+        series = metrics.query_range(
+            query, datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), step
+        )
+    except PolicyError as e:
+        raise PolicyError(f"signals.{name}: {e.message}") from e
+    except ExternalError as e:
+        finding = Finding(None, f"metrics unavailable: {e.message}", Missing.NO_DATA)
+        return _result(name, signal, finding, query)
+    return _result(name, signal, judge(signal, series, end), query)
+
+
+def judge(signal: Signal, found: list[Series], end: float) -> Finding:
+    step = signal.step.total_seconds()
+    if signal.kind is SignalKind.SUSTAINED:
+        assert signal.duration is not None and signal.threshold is not None
+        return judge_sustained(
+            found,
+            end=end,
+            step=step,
+            duration=steps_in(signal.duration, signal.step) * step,
+            threshold=signal.threshold,
+            comparison=signal.comparison,
+        )
+    if signal.kind is SignalKind.WINDOW:
+        assert signal.threshold is not None
+        return judge_window(
+            found, end=end, step=step, threshold=signal.threshold, comparison=signal.comparison
+        )
+    assert signal.slo is not None
+    return judge_burn(found, end=end, step=step, slo=signal.slo, rows=burn_windows(signal))
+
+
+def resolve(finding: Finding, no_data: NoData) -> tuple[Verdict, str]:
+    """The policy decides missing data; a gap (partial data) is never a pass."""
+    if finding.verdict is not None:
+        return finding.verdict, finding.reason
+    if finding.missing is Missing.GAP:
+        verdict = Verdict.FAIL if no_data is NoData.FAIL else Verdict.INCONCLUSIVE
+    else:
+        verdict = Verdict(no_data.value)
+    return verdict, f"{finding.reason} (no_data: {no_data.value})"
+
+
+def _result(name: str, signal: Signal, finding: Finding, query: str) -> SignalResult:
+    verdict, reason = resolve(finding, signal.no_data)
+    window: str | None = None
+    if signal.kind is SignalKind.BURN_RATE:
+        window = window_text(burn_windows(signal))
+    else:
+        span = signal.duration or signal.window
+        window = format_duration(span) if span else None
+    return SignalResult(
+        name=name,
+        verdict=verdict,
+        reason=f"{name}: {reason}",
+        kind=signal.kind.value,
+        value=finding.value,
+        threshold=finding.threshold if finding.threshold is not None else signal.threshold,
+        comparison=signal.comparison,
+        window=window,
+        breach_started_at=finding.breach_started_at,
+        query=query,
+        points=finding.points,
+    )
+
+
+def from_input(
+    name: str, result: InputResult | None, no_data: NoData, *, kind: str
+) -> SignalResult:
+    """A gate decided by an external result; no result at all is no data, never a pass."""
+    if result is None:
+        verdict = Verdict(no_data.value)
+        why = f"{name}: no result given (no_data: {no_data.value})"
+        return SignalResult(name=name, verdict=verdict, reason=why, kind=kind)
+    if result.ok is None:
+        return SignalResult(name, Verdict.INCONCLUSIVE, f"{name}: {result.summary}", kind=kind)
+    verdict = Verdict.PASS if result.ok else Verdict.FAIL
+    detail = "; ".join(result.failures[:5])
+    why = f"{name}: {result.summary}" + (f" — {detail}" if detail else "")
+    return SignalResult(name=name, verdict=verdict, reason=why, kind=kind, query=result.source)
