@@ -1,0 +1,97 @@
+"""One release as a local process in its own process group, on a free loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainmaster.errors import ExternalError
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def render_command(template: str, **values: str) -> list[str]:
+    """`{port}`, `{image}`, `{digest}`, `{version}` filled in; other braces left alone."""
+    text = template
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return shlex.split(text)
+
+
+@dataclass
+class Release:
+    image: str
+    revision: int
+    workdir: Path
+    argv: list[str]
+    port: int
+    health_path: str
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self, log: Path) -> None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("ab") as out:
+            try:
+                self.process = subprocess.Popen(
+                    self.argv,
+                    cwd=self.workdir,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,  # its own process group: we kill the whole tree
+                )
+            except OSError as e:
+                raise ExternalError(f"cannot start {self.argv[0]!r}: {e.strerror}") from e
+
+    def wait_healthy(self, timeout: float = 20.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive:
+                code = self.process.returncode if self.process else None
+                raise ExternalError(f"release {self.image} exited with {code} before healthy")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + self.health_path, timeout=1.0).status_code < 400:
+                    return
+            time.sleep(0.05)
+        raise ExternalError(f"release {self.image} not healthy on {self.url} after {timeout}s")
+
+    def healthy(self) -> bool:
+        import httpx
+
+        try:
+            return self.alive and httpx.get(self.url + self.health_path, timeout=1.0).is_success
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, grace: float = 3.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(grace)
