@@ -1,0 +1,153 @@
+"""What goes into a bundle: each item of evidence as a file, with what the report says about it.
+
+Reads nothing but the `TrainRecord`, the caller's files and (optionally) the metrics port; a
+missing or unreadable item becomes a notice in the report, never a crash: an auditor must see the
+gap, not a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from trainmaster.audit.chain import canonical_json
+from trainmaster.errors import TrainmasterError
+from trainmaster.evidence import junit, sbom
+from trainmaster.evidence.record import TrainRecord, belongs_to
+
+MAX_EXTRA_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class Contents:
+    files: dict[str, bytes] = field(default_factory=dict)
+    sbom: list[tuple[str, str]] = field(default_factory=list)  # (path, summary)
+    governance: list[str] = field(default_factory=list)
+    tests: list[tuple[str, str]] = field(default_factory=list)
+    gate_files: dict[int, str] = field(default_factory=dict)  # gate result id -> path
+    gate_charts: dict[int, str] = field(default_factory=dict)
+    moment_charts: list[tuple[str, str]] = field(default_factory=list)  # (moment, path)
+    attachments: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def add_json(self, path: str, value: Any) -> str:
+        self.files[path] = (
+            json.dumps(value, indent=2, sort_keys=True, default=str) + "\n"
+        ).encode()
+        return path
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
+
+
+def record_files(record: TrainRecord, contents: Contents) -> None:
+    """The store's facts: the train, its stage runs, gate results, approvals, audit excerpt."""
+    t = record.train
+    contents.add_json(
+        "train.json", {**t.__dict__, "stage_runs": [r.__dict__ for r in record.stage_runs]}
+    )
+    for gate in record.gates:
+        name = f"gates/{slug(gate.stage)}-{slug(gate.gate)}-{gate.id}.json"
+        contents.gate_files[gate.id] = contents.add_json(
+            name,
+            {
+                "stage": gate.stage,
+                "gate": gate.gate,
+                "verdict": gate.verdict,
+                "digest": gate.digest,
+                "evaluated_at": gate.evaluated_at,
+                "evidence": gate.evidence,
+            },
+        )
+    contents.add_json("approvals.json", [a.__dict__ for a in record.approvals])
+    excerpt = record.audit
+    # The audit excerpt keeps each event exactly as hashed: payload stays canonical JSON text.
+    body = {
+        "start_prev": excerpt.start_prev,
+        "train_seqs": sorted(excerpt.train_seqs),
+        "events": [{**e.body(), "hash": e.hash} for e in excerpt.events],
+    }
+    contents.files["audit/events.json"] = (canonical_json(body) + "\n").encode()
+    if not excerpt.events:
+        contents.notices.append("the store holds no audit events for this train")
+    governance = {k: v for k, v in t.data.items() if "governance" in k or "drift" in k}
+    if governance:
+        contents.governance.append(contents.add_json("governance/at-cut.json", governance))
+
+
+def extra_files(files: Mapping[str, Path], contents: Contents) -> None:
+    """Caller's files by bundle name. `sbom/…`, `tests/…` and `governance/…` say what a file is;
+    other names are recognized by content (CycloneDX JSON, JUnit XML) or kept as attachments."""
+    for name, source in sorted(files.items()):
+        data = _read(source, contents)
+        if data is None:
+            continue
+        parts = [slug(p) for p in Path(name).parts if p not in ("", ".", "..", "/")]
+        kind = parts[0] if len(parts) > 1 and parts[0] in ("sbom", "tests", "governance") else ""
+        base = parts[-1] if parts else slug(source.name)
+        kind = kind or _kind_by_content(data)
+        add_classified(kind, base, data, str(source), contents)
+
+
+def add_classified(kind: str, base: str, data: bytes, source: str, contents: Contents) -> None:
+    if kind == "sbom":
+        try:
+            summary = sbom.summarize(data, source)
+        except TrainmasterError as e:  # a bad SBOM is a gap in the evidence, not a crash
+            contents.notices.append(str(e))
+            return
+        path = f"sbom/{base}"
+        contents.files[path] = data
+        text = f"CycloneDX {summary.spec_version}, {summary.components} components"
+        contents.sbom.append((path, text))
+    elif kind == "tests":
+        path = f"tests/{base}"
+        contents.files[path] = data
+        result = junit.summarize(data)
+        if result is None:
+            contents.notices.append(f"{source}: not JUnit XML; included as is")
+            contents.tests.append((path, "not JUnit XML"))
+        else:
+            verdict = "passed" if result.passed else "FAILED"
+            contents.tests.append(
+                (
+                    path,
+                    f"{result.tests} tests, {result.failures} failures, "
+                    f"{result.errors} errors, {result.skipped} skipped: {verdict}",
+                )
+            )
+    elif kind == "governance":
+        contents.files[f"governance/{base}"] = data
+        contents.governance.append(f"governance/{base}")
+    else:
+        contents.files[f"attachments/{base}"] = data
+        contents.attachments.append(f"attachments/{base}")
+
+
+def _kind_by_content(data: bytes) -> str:
+    head = data[:4096].lstrip()
+    if head.startswith(b"{") and b'"bomFormat"' in data[:65536]:
+        return "sbom"
+    if head.startswith(b"<") and (b"<testsuite" in head):
+        return "tests"
+    return ""
+
+
+def _read(source: Path, contents: Contents) -> bytes | None:
+    try:
+        if source.stat().st_size > MAX_EXTRA_BYTES:
+            contents.notices.append(f"{source}: larger than 100 MiB; not included")
+            return None
+        return source.read_bytes()
+    except OSError as e:
+        contents.notices.append(f"{source}: cannot read ({e.strerror}); not included")
+        return None
+
+
+def train_events(record: TrainRecord) -> list[dict[str, Any]]:
+    return [e.as_dict() for e in record.audit.events if belongs_to(e.target, record.train.id)]

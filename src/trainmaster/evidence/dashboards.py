@@ -1,0 +1,121 @@
+"""Golden-signal charts for the bundle: each gate's evidence points, and each signal around the
+cut and the promotion (the seed's "export stage→prod dashboards at cut time")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from trainmaster.config.model import Policy, Signal
+from trainmaster.errors import TrainmasterError
+from trainmaster.evidence.charts import Line, Panel, points_of, render
+from trainmaster.evidence.contents import Contents, slug
+from trainmaster.evidence.record import TrainRecord, belongs_to
+from trainmaster.gates.port import Metrics
+
+BEFORE = timedelta(hours=1)  # how much history a moment's chart shows
+AFTER = timedelta(minutes=15)
+STEP = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class Moment:
+    name: str  # "cut" | "promotion"
+    at: datetime
+    stage: str | None
+
+
+def gate_charts(record: TrainRecord, contents: Contents) -> None:
+    for gate in record.gates:
+        panels = []
+        for signal in gate.evidence.get("signals") or []:
+            if not isinstance(signal, dict):
+                continue
+            points = points_of(signal.get("points"))
+            if not points:
+                continue
+            threshold = signal.get("threshold")
+            panels.append(
+                Panel(
+                    title=f"{signal.get('name', '?')}: {signal.get('verdict', '?')}",
+                    lines=(Line(str(signal.get("name", "value")), points),),
+                    threshold=float(threshold) if isinstance(threshold, int | float) else None,
+                )
+            )
+        if panels:
+            path = f"charts/{slug(gate.stage)}-{slug(gate.gate)}-{gate.id}.png"
+            title = f"{record.train.id} · {gate.stage} · {gate.gate}: {gate.verdict}"
+            contents.files[path] = render(title, panels)
+            contents.gate_charts[gate.id] = path
+
+
+def moments(record: TrainRecord) -> list[Moment]:
+    """When the train was cut and when it was last promoted, from the audit trail first."""
+    mine = [e for e in record.audit.events if belongs_to(e.target, record.train.id)]
+    cuts = [e for e in mine if "cut" in e.action or e.action.endswith("hotfix")]
+    cut_at = _parse(cuts[0].at) if cuts else record.train.created_at
+    first_stage = record.stage_runs[0].stage if record.stage_runs else None
+    found = [Moment("cut", cut_at, first_stage)]
+    promotions = [e for e in mine if "promot" in e.action]
+    if promotions:
+        last = promotions[-1]
+        stage = last.target.replace(":", "/").split("/")[-1]
+        known = {r.stage for r in record.stage_runs}
+        found.append(Moment("promotion", _parse(last.at), stage if stage in known else None))
+    elif len(record.stage_runs) > 1:
+        run = record.stage_runs[-1]
+        found.append(Moment("promotion", run.started_at, run.stage))
+    return found
+
+
+def moment_charts(
+    record: TrainRecord, policy: Policy, metrics: Metrics, contents: Contents, now: datetime
+) -> None:
+    for moment in moments(record):
+        stage = policy.stages.get(moment.stage or "")
+        values = {
+            "$service": stage.service if stage else policy.project.name,
+            "$namespace": stage.namespace if stage else "",
+        }
+        start, end = moment.at - BEFORE, min(moment.at + AFTER, now)
+        panels = []
+        for name, signal in sorted(policy.signals.items()):
+            query = _query(signal, values)
+            if query is None:
+                continue
+            try:
+                series = metrics.query_range(query, start, end, STEP)
+            except TrainmasterError as e:
+                contents.notices.append(f"chart {moment.name}/{name}: {e}")
+                continue
+            lines = tuple(Line(_label(s.labels) or name, tuple(s.points)) for s in series)
+            panels.append(Panel(name, lines, signal.threshold, moment.at.timestamp()))
+        if panels:
+            path = f"charts/{moment.name}-{slug(moment.stage or 'all')}.png"
+            title = f"{record.train.id} at {moment.name} ({moment.at:%Y-%m-%d %H:%M} UTC)"
+            contents.files[path] = render(title, panels)
+            contents.moment_charts.append((moment.name, path))
+
+
+def _query(signal: Signal, values: dict[str, str]) -> str | None:
+    if signal.query:
+        text = signal.query
+    elif signal.errors_query and signal.total_query:
+        text = f"({signal.errors_query}) / ({signal.total_query})"
+    else:
+        return None
+    window = signal.window or signal.duration or timedelta(minutes=5)
+    values = {**values, "$window": f"{int(window.total_seconds())}s"}
+    for key, value in values.items():
+        text = text.replace(key, value)
+    return text
+
+
+def _label(labels: object) -> str:
+    if not isinstance(labels, dict) or not labels:
+        return ""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()) if k != "__name__")
+
+
+def _parse(at: str) -> datetime:
+    return datetime.fromisoformat(at.replace("Z", "+00:00"))

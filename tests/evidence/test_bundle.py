@@ -1,0 +1,235 @@
+"""Building and verifying a train's evidence bundle, and detecting any tampering."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tarfile
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tests.evidence.factory import DIGEST, seed_train, write_junit, write_sbom
+from trainmaster.audit.log import AuditLog
+from trainmaster.config.loader import parse_policy
+from trainmaster.config.seed import seed_policy_text
+from trainmaster.errors import CheckFailed, UsageError
+from trainmaster.evidence import archive
+from trainmaster.evidence.bundle import EvidenceBundle, build_evidence, verify_bundle
+from trainmaster.store import Store, open_store
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def _build(store: Store, out: Path, key: Ed25519PrivateKey | None = KEY) -> EvidenceBundle:
+    extra = {
+        "sbom/app.cdx.json": write_sbom(out.parent / "bom.json"),
+        "tests/unit.xml": write_junit(out.parent / "junit.xml"),
+        "plan.txt": out.parent / "missing-file.txt",
+    }
+    return build_evidence(
+        store,
+        parse_policy(seed_policy_text()),
+        "v1.4.0",
+        out_dir=out,
+        signing_key=key,
+        extra_files=extra,
+        actor="captain",
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> EvidenceBundle:
+    base = tmp_path_factory.mktemp("bundle")
+    store = open_store(f"sqlite:///{base / 'state.db'}", base, upgrade=True)
+    seed_train(store)
+    bundle = _build(store, base / "out")
+    store.dispose()
+    return bundle
+
+
+def test_bundle_holds_every_item_and_verifies_on_both_stores(store: Store, tmp_path: Path) -> None:
+    seed_train(store)
+    bundle = _build(store, tmp_path / "out")
+    names = set(bundle.files)
+    for expected in [
+        "PRODUCTION_GO_EVIDENCE.md",
+        "manifest.json",
+        "manifest.sig",
+        "signing-key.pub.pem",
+        "train.json",
+        "approvals.json",
+        "audit/events.json",
+        "sbom/app.cdx.json",
+        "tests/unit.xml",
+        "governance/at-cut.json",
+    ]:
+        assert expected in names
+    assert any(n.startswith("charts/stage-rollout-gate") and n.endswith(".png") for n in names)
+    assert any(n.startswith("gates/stage-smoke") for n in names)
+    result = verify_bundle(bundle.path, KEY.public_key())
+    assert result.key_source == "pinned" and result.train == "v1.4.0"
+    assert result.signer_fingerprint == bundle.signer_fingerprint
+    report = bundle.markdown.read_text()
+    assert DIGEST in report and "reviewed the diff" in report and "gates green \\| canary" in report
+    # The build itself is on the record, naming the bundle's digest.
+    last = list(AuditLog(store).events(action="evidence.build"))[-1]
+    assert json.loads(last.payload)["sha256"] == bundle.sha256 and last.actor == "captain"
+
+
+def test_report_links_every_file_and_names_gaps(built: EvidenceBundle) -> None:
+    report = built.markdown.read_text()
+    for name in built.files:
+        if name.split("/")[0] in ("gates", "charts", "sbom", "tests", "governance", "audit"):
+            assert f"]({name})" in report, name
+    assert "missing-file.txt: cannot read" in report
+    assert "12 tests, 0 failures" in report
+    assert (built.directory / "charts").is_dir()
+
+
+def test_audit_excerpt_is_contiguous_and_anchored(built: EvidenceBundle) -> None:
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    body = json.loads(files["audit/events.json"])
+    seqs = [e["seq"] for e in body["events"]]
+    assert seqs == list(range(seqs[0], seqs[-1] + 1))
+    assert seqs[0] == 2  # the governance event before the cut is not part of the train
+    actions = {e["action"] for e in body["events"] if e["seq"] in body["train_seqs"]}
+    assert actions == {"train.cut", "approve", "promote"}  # v1.4.01 is another train
+    assert body["start_prev"] != "0" * 64
+
+
+def _repack(files: dict[str, bytes]) -> bytes:
+    return archive.pack(files)
+
+
+@pytest.mark.parametrize(
+    "member",
+    [
+        "PRODUCTION_GO_EVIDENCE.md",
+        "audit/events.json",
+        "approvals.json",
+        "sbom/app.cdx.json",
+        "manifest.json",
+    ],
+)
+def test_flipping_a_byte_in_any_file_names_it(
+    built: EvidenceBundle, tmp_path: Path, member: str
+) -> None:
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    data = bytearray(files[member])
+    data[len(data) // 2] ^= 0x01
+    files[member] = bytes(data)
+    tampered = tmp_path / "t.tar.gz"
+    tampered.write_bytes(_repack(files))
+    with pytest.raises(CheckFailed, match=re.escape(member)):
+        verify_bundle(tampered, KEY.public_key())
+
+
+def test_rewritten_audit_chain_with_fixed_digests_still_fails(
+    built: EvidenceBundle, tmp_path: Path
+) -> None:
+    """An editor who also updates the manifest digest (unsigned) is caught by the chain."""
+    from trainmaster.evidence.manifest import entries, parse_manifest
+
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    body = json.loads(files["audit/events.json"])
+    body["events"][1]["reason"] = "nobody approved this"
+    files["audit/events.json"] = json.dumps(body).encode()
+    manifest = parse_manifest(files["manifest.json"])
+    from dataclasses import replace
+
+    fixed = replace(
+        manifest, files=entries({k: v for k, v in files.items()}), signer_fingerprint=None
+    )
+    files["manifest.json"] = fixed.to_bytes()
+    for name in ("manifest.sig", "signing-key.pub.pem"):
+        del files[name]
+    tampered = tmp_path / "t.tar.gz"
+    tampered.write_bytes(_repack(files))
+    with pytest.raises(
+        CheckFailed, match=re.escape("audit/events.json: audit chain broken at seq 3")
+    ):
+        verify_bundle(tampered)
+    with pytest.raises(CheckFailed, match=re.escape("manifest.sig: missing")):
+        verify_bundle(tampered, KEY.public_key())
+
+
+def test_any_byte_of_the_archive_is_covered(built: EvidenceBundle, tmp_path: Path) -> None:
+    blob = built.path.read_bytes()
+    # Every byte of the gzip header and trailer, and a spread of bytes in between.
+    positions = sorted(
+        {
+            *range(10),
+            *range(len(blob) - 8, len(blob)),
+            *range(10, len(blob) - 8, max(1, len(blob) // 97)),
+        }
+    )
+    target = tmp_path / "t.tar.gz"
+    for pos in positions:
+        flipped = bytearray(blob)
+        flipped[pos] ^= 0x04
+        target.write_bytes(bytes(flipped))
+        with pytest.raises(CheckFailed):
+            verify_bundle(target)
+    target.write_bytes(blob + b"\0")
+    with pytest.raises(CheckFailed, match="after the gzip stream"):
+        verify_bundle(target)
+
+
+def test_repacked_archive_with_other_metadata_fails(built: EvidenceBundle, tmp_path: Path) -> None:
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name, data in sorted(files.items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1_700_000_000
+            tar.addfile(info, io.BytesIO(data))
+    target = tmp_path / "t.tar.gz"
+    target.write_bytes(buffer.getvalue())
+    with pytest.raises(CheckFailed, match=re.escape("t.tar.gz: tar headers")):
+        verify_bundle(target)
+
+
+def test_extra_member_is_named(built: EvidenceBundle, tmp_path: Path) -> None:
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    files["charts/extra.png"] = b"\x89PNG"
+    target = tmp_path / "t.tar.gz"
+    target.write_bytes(_repack(files))
+    with pytest.raises(
+        CheckFailed, match=re.escape("charts/extra.png: in the bundle but not listed")
+    ):
+        verify_bundle(target)
+
+
+def test_other_key_is_refused_and_embedded_key_is_reported(built: EvidenceBundle) -> None:
+    with pytest.raises(CheckFailed, match="not by the pinned key"):
+        verify_bundle(built.path, Ed25519PrivateKey.generate().public_key())
+    assert verify_bundle(built.path).key_source == "embedded"
+
+
+def test_unsigned_bundle_verifies_only_without_a_pinned_key(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, upgrade=True)
+    seed_train(store)
+    bundle = _build(store, tmp_path / "out", key=None)
+    store.dispose()
+    assert verify_bundle(bundle.path).key_source == "unsigned"
+    assert "not signed" in bundle.markdown.read_text()
+    with pytest.raises(CheckFailed, match="not signed"):
+        verify_bundle(bundle.path, KEY.public_key())
+
+
+def test_unknown_train_and_non_bundles_are_clear_errors(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, upgrade=True)
+    with pytest.raises(UsageError, match="no train 'v9'"):
+        build_evidence(
+            store, parse_policy(seed_policy_text()), "v9", out_dir=tmp_path, signing_key=None
+        )
+    store.dispose()
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"not gzip")
+    with pytest.raises(CheckFailed, match=re.escape("junk.tar.gz: corrupt gzip")):
+        verify_bundle(junk)
+    with pytest.raises(UsageError, match="cannot read"):
+        verify_bundle(tmp_path / "absent.tar.gz")
