@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.emulators.github.fixtures import _github_openapi, github_emulator  # noqa: F401
 from tests.servers import create_database, postgres_server
 from trainmaster.store import Store, open_store
 
