@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "trainmaster.cli.policy_cmds",
     "trainmaster.cli.store_cmds",
     "trainmaster.cli.gate_cmds",
+    "trainmaster.cli.rollout_cmds",
 ]
 
 
