@@ -13,7 +13,9 @@ from trainmaster.gates.burn import burn_query, burn_windows, judge_burn, window_
 from trainmaster.gates.inputs import InputResult
 from trainmaster.gates.judge import Finding, Missing, judge_sustained, judge_window
 from trainmaster.gates.port import Metrics, Series
+from trainmaster.gates.promql import split_ratio
 from trainmaster.gates.queries import Variables, fill
+from trainmaster.gates.ratio import PART, ratio_query, ratio_series
 from trainmaster.gates.result import SignalResult
 from trainmaster.gates.verdict import Verdict
 
@@ -43,6 +45,8 @@ def plan_query(
         return query, end - BURN_HISTORY * step.total_seconds(), step
     assert signal.query is not None
     query = fill(signal.query, variables, signal.window, signal=name)
+    if signal.kind is SignalKind.WINDOW and (parts := split_ratio(query)):
+        query = ratio_query(*parts)
     span = signal.duration if signal.kind is SignalKind.SUSTAINED else signal.window
     assert span is not None
     # Twice the span for a sustained signal: the extra history dates the start of a breach.
@@ -92,6 +96,8 @@ def judge(signal: Signal, found: list[Series], end: float) -> Finding:
         )
     if signal.kind is SignalKind.WINDOW:
         assert signal.threshold is not None
+        if any(PART in s.labels for s in found):
+            found = ratio_series(found)
         return judge_window(
             found, end=end, step=step, threshold=signal.threshold, comparison=signal.comparison
         )
