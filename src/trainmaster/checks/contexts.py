@@ -1,0 +1,297 @@
+"""Predict the check contexts GitHub will report for a set of workflows: a pure function.
+
+A job reports `jobs.<id>.name` (or its id); a matrix job one context per combination with its
+values in parentheses, unless the name reads `matrix`, which is then evaluated per combination;
+a call to a local reusable workflow reports `<caller> / <called>` for each called job, nested
+calls adding more ` / ` levels; the caller itself reports nothing. A skipped job reports its
+unevaluated name once (no matrix values, `${{ … }}` left as text).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from trainmaster.checks.expressions import (
+    ExpressionError,
+    Partial,
+    Unknown,
+    evaluate,
+    has_expression,
+    interpolate,
+    references,
+    segments,
+)
+from trainmaster.checks.findings import Finding
+from trainmaster.checks.matrix import MatrixError, expand, suffix
+from trainmaster.checks.workflow import Job, Workflow
+
+MAX_DEPTH = 10  # GitHub nests reusable workflows at most 10 levels deep
+Status = Literal["exact", "unevaluated", "remote"]
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A job-level `if:` on the reporting job or one of its callers."""
+
+    text: str
+    file: str
+    line: int
+    skip_context: str  # what GitHub reports when this `if:` skips the job
+
+
+@dataclass(frozen=True)
+class Check:
+    context: str  # the name GitHub reports (the literal text when not evaluable)
+    workflow: str  # the triggered workflow file
+    job: str  # job ids from the triggered workflow down, joined with "/"
+    file: str  # the file that defines the reporting job
+    line: int
+    status: Status = "exact"
+    reason: str = ""
+    pattern: str = ""  # a regex for required contexts this check could be (not exact)
+    conditions: tuple[Condition, ...] = ()
+    needs: tuple[str, ...] = ()  # job paths (in `workflow`) this one waits for
+
+
+@dataclass(frozen=True)
+class Prediction:
+    checks: tuple[Check, ...]
+    findings: tuple[Finding, ...]
+
+
+@dataclass
+class _Scope:
+    """Where the walk is: the triggered workflow, the caller chain and its inputs."""
+
+    top: str
+    prefix: str = ""
+    path: str = ""
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    conditions: tuple[Condition, ...] = ()
+    needs: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+
+def predict(workflows: Mapping[str, Workflow], default_branch: str = "main") -> Prediction:
+    """Every check the triggered workflows report (callable-only workflows via their callers)."""
+    walker = _Walker(workflows, default_branch)
+    for path, workflow in sorted(workflows.items()):
+        if {t.event for t in workflow.triggers} - {"workflow_call"}:
+            walker.workflow(workflow, _Scope(top=workflow.path, files=(path,)))
+    return Prediction(tuple(walker.checks), tuple(walker.findings))
+
+
+def local_target(uses: str) -> str | None:
+    """`./.github/workflows/x.yml` → `.github/workflows/x.yml`; None for a remote workflow."""
+    return uses[2:].split("@", maxsplit=1)[0] if uses.startswith("./") else None
+
+
+class _Walker:
+    def __init__(self, workflows: Mapping[str, Workflow], default_branch: str) -> None:
+        self.workflows = workflows
+        self.github = Partial(event_name="pull_request", base_ref=default_branch)
+        self.checks: list[Check] = []
+        self.findings: list[Finding] = []
+
+    def workflow(self, workflow: Workflow, scope: _Scope) -> None:
+        for job in workflow.jobs:
+            self.job(workflow, job, scope)
+
+    def job(self, workflow: Workflow, job: Job, scope: _Scope) -> None:
+        path = f"{scope.path}/{job.id}" if scope.path else job.id
+        own_needs = tuple(f"{scope.path}/{n}" if scope.path else n for n in job.needs)
+        raw = job.name if job.name is not None else job.id
+        conditions = scope.conditions
+        if job.condition is not None and not _never_skips(job.condition):
+            skip = f"{scope.prefix} / {raw}" if scope.prefix else raw
+            conditions += (Condition(job.condition, workflow.path, job.condition_line, skip),)
+        inner = _Scope(
+            scope.top,
+            scope.prefix,
+            path,
+            scope.inputs,
+            conditions,
+            scope.needs + own_needs,
+            scope.files,
+        )
+        for name, status, reason, contexts in self.names(workflow, job, inner):
+            if job.uses is None:
+                self.report(workflow, job, inner, name, status, reason)
+            elif status == "exact":
+                self.call(workflow, job, inner, name, contexts)
+            else:
+                self.report(workflow, job, inner, f"{name} / ${{{{ called }}}}", status, reason)
+
+    def names(
+        self, workflow: Workflow, job: Job, scope: _Scope
+    ) -> list[tuple[str, Status, str, dict[str, Any]]]:
+        raw = job.name if job.name is not None else job.id
+        try:
+            expansion = expand(job.matrix)
+        except MatrixError as e:
+            self.findings.append(_invalid(workflow.path, job.line, f"jobs.{job.id}: {e}"))
+            return []
+        if expansion is None:  # values known only at run time: show where they would go
+            name = raw if references(raw, "matrix") else f"{raw} (${{{{ matrix }}}})"
+            return [(name, "unevaluated", "the matrix comes from an expression", {})]
+        combos = expansion.combinations
+        result: list[tuple[str, Status, str, dict[str, Any]]] = []
+        for index, combination in enumerate(combos):
+            contexts = self.contexts(
+                scope, dict(combination) if job.matrix else None, index, len(combos)
+            )
+            name, status, reason = _display(raw, contexts)
+            if job.matrix is not None and not references(raw, "matrix"):
+                name += suffix(combination)
+            result.append((name, status, reason, contexts))
+        return result
+
+    def contexts(
+        self, scope: _Scope, matrix: dict[str, Any] | None, index: int, total: int
+    ) -> dict[str, Any]:
+        strategy = {
+            "job-index": index,
+            "job-total": total,
+            "fail-fast": True,
+            "max-parallel": total,
+        }
+        return {
+            "matrix": matrix,
+            "strategy": strategy,
+            "inputs": scope.inputs,
+            "github": self.github,
+        }
+
+    def report(
+        self, workflow: Workflow, job: Job, scope: _Scope, name: str, status: Status, reason: str
+    ) -> None:
+        context = f"{scope.prefix} / {name}" if scope.prefix else name
+        remote = status == "remote"
+        if any(
+            c.context == context and c.job == scope.path and c.workflow == scope.top
+            for c in self.checks[-1:]
+        ):
+            return  # an unevaluated matrix name: one line for all its combinations
+        self.checks.append(
+            Check(
+                context=context,
+                workflow=scope.top,
+                job=scope.path,
+                file=workflow.path,
+                line=job.uses_line if remote else job.line,
+                status=status,
+                reason=reason,
+                pattern="" if status == "exact" else _pattern(context),
+                conditions=scope.conditions,
+                needs=scope.needs,
+            )
+        )
+
+    def call(
+        self, workflow: Workflow, job: Job, scope: _Scope, name: str, contexts: dict[str, Any]
+    ) -> None:
+        assert job.uses is not None
+        target = local_target(job.uses)
+        if target is None:
+            self.report(
+                workflow,
+                job,
+                scope,
+                f"{name} / ${{{{ {job.uses} }}}}",
+                "remote",
+                f"reported by the remote workflow {job.uses}",
+            )
+            return
+        called = self.workflows.get(target)
+        problem = _call_problem(target, called, scope.files)
+        if problem or called is None:
+            self.findings.append(
+                _invalid(workflow.path, job.uses_line, f"jobs.{job.id}: {problem}")
+            )
+            return
+        prefix = f"{scope.prefix} / {name}" if scope.prefix else name
+        inputs = _inputs(job.inputs, called, contexts)
+        inner = _Scope(
+            scope.top,
+            prefix,
+            scope.path,
+            inputs,
+            scope.conditions,
+            scope.needs,
+            (*scope.files, target),
+        )
+        self.workflow(called, inner)
+
+
+def _call_problem(target: str, called: Workflow | None, files: tuple[str, ...]) -> str:
+    if called is None:
+        return f"calls {target}, which is missing or invalid, so its jobs report nothing"
+    if target in files:
+        return f"calls {target} recursively; GitHub rejects the run"
+    if len(files) > MAX_DEPTH:
+        return f"calls nest deeper than {MAX_DEPTH} levels; GitHub rejects the run"
+    if not called.trigger("workflow_call"):
+        return f"calls {target}, which has no `on: workflow_call`; GitHub rejects the run"
+    return ""
+
+
+def _inputs(given: Any, called: Workflow, contexts: dict[str, Any]) -> Partial:
+    """The called workflow's `inputs`: its defaults, overridden by the caller's `with:`."""
+    inputs = Partial({k: v for k, v in called.input_defaults if v is not None})
+    unknown: set[str] = set()
+    for key, value in (given or {}).items() if isinstance(given, dict) else ():
+        try:
+            inputs[str(key)] = _value(value, contexts)
+        except (Unknown, ExpressionError):
+            unknown.add(str(key))
+            inputs.pop(str(key), None)
+    for key, _default in called.input_defaults:
+        if key not in inputs and key not in unknown:
+            inputs[key] = None  # declared without a default and not given: null, not unknown
+    return inputs
+
+
+def _value(value: Any, contexts: dict[str, Any]) -> Any:
+    if not isinstance(value, str) or not has_expression(value):
+        return value
+    parts = segments(value)
+    if len(parts) == 1 and parts[0][0]:  # a whole-value expression keeps its type
+        return evaluate(parts[0][1], contexts)
+    return interpolate(value, contexts)
+
+
+def _display(raw: str, contexts: dict[str, Any]) -> tuple[str, Status, str]:
+    if not has_expression(raw):
+        return raw, "exact", ""
+    try:
+        return interpolate(raw, contexts), "exact", ""
+    except Unknown as e:
+        return raw, "unevaluated", f"the name needs a value known only during the run ({e})"
+    except ExpressionError as e:
+        return raw, "unevaluated", f"the name's expression is invalid: {e}"
+
+
+def _pattern(context: str) -> str:
+    """A regex for the contexts an unevaluated name could become: each `${{ }}` is anything."""
+    out: list[str] = []
+    try:
+        parts = segments(context)
+    except ExpressionError:
+        parts = [(False, context)]
+    for is_expr, text in parts:
+        out.append(".*" if is_expr else re.escape(text))
+    return "".join(out)
+
+
+_ALWAYS = re.compile(r"^\s*(?:\$\{\{\s*)?(?:always\(\)|true|!\s*cancelled\(\))\s*(?:\}\})?\s*$")
+
+
+def _never_skips(condition: str) -> bool:
+    return bool(_ALWAYS.match(condition))
+
+
+def _invalid(path: str, line: int, message: str) -> Finding:
+    return Finding("workflow-invalid", "error", message, path, line)

@@ -1,0 +1,209 @@
+"""Required checks against predicted contexts: what can block every merge or guard nothing. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from trainmaster.checks.contexts import Check, Prediction
+from trainmaster.checks.findings import Finding, Severity
+from trainmaster.checks.triggers import Verdict, reach
+from trainmaster.checks.workflow import Workflow
+
+_NEEDS_PROOF = re.compile(r"\b(?:always|failure|cancelled)\s*\(")
+
+
+@dataclass(frozen=True)
+class Required:
+    context: str
+    file: str  # the policy file
+    line: int
+
+
+def lint(
+    required: Sequence[Required],
+    prediction: Prediction,
+    workflows: Mapping[str, Workflow],
+    default_branch: str,
+) -> list[Finding]:
+    """Every finding for the required contexts, sorted errors first."""
+    verdicts = {w.path: reach(w, default_branch) for w in workflows.values()}
+    wanted = {r.context for r in required}
+    by_job: dict[tuple[str, str], list[Check]] = {}
+    for check in prediction.checks:
+        by_job.setdefault((check.workflow, check.job), []).append(check)
+    findings: list[Finding] = []
+    for requirement in required:
+        findings += _one(requirement, prediction.checks, verdicts, wanted, by_job)
+    return sorted(findings, key=Finding.sort_key)
+
+
+def _one(
+    requirement: Required,
+    checks: Sequence[Check],
+    verdicts: Mapping[str, Verdict],
+    wanted: set[str],
+    by_job: Mapping[tuple[str, str], list[Check]],
+) -> list[Finding]:
+    name = requirement.context
+    producers = [c for c in checks if c.status == "exact" and c.context == name]
+    if not producers:
+        return _unproduced(requirement, checks)
+    reaching = [c for c in producers if verdicts[c.workflow].reach in ("runs", "filtered")]
+    if not reaching:
+        return [_unreached(name, producers, verdicts)]
+    findings: list[Finding] = []
+    if not any(verdicts[c.workflow].reach == "runs" for c in reaching):
+        for check in reaching:
+            verdict = verdicts[check.workflow]
+            findings.append(
+                Finding(
+                    "filtered",
+                    "error",
+                    f"{name!r} is reported by {check.workflow}, but {verdict.reason}",
+                    check.workflow,
+                    verdict.line,
+                    context=name,
+                )
+            )
+    if len(reaching) > 1:
+        where = ", ".join(f"{c.file}:{c.line} (jobs.{c.job})" for c in reaching)
+        findings.append(
+            Finding(
+                "ambiguous",
+                "warning",
+                f"{name!r} is reported by {len(reaching)} jobs: {where}; the latest result wins",
+                reaching[1].file,
+                reaching[1].line,
+                context=name,
+            )
+        )
+    for check in reaching:
+        findings += _skips(name, check, wanted, by_job)
+    return findings
+
+
+def _unproduced(requirement: Required, checks: Sequence[Check]) -> list[Finding]:
+    name = requirement.context
+    maybe = [c for c in checks if c.status != "exact" and re.fullmatch(c.pattern, name)]
+    if maybe:
+        rule = "remote-reusable" if maybe[0].status == "remote" else "unevaluated-name"
+        return [
+            Finding(
+                rule,
+                "warning",
+                f"{name!r} may be reported as {c.context!r} "
+                f"({c.reason}); it cannot be verified before the run",
+                c.file,
+                c.line,
+                context=name,
+            )
+            for c in maybe
+        ]
+    known = sorted({c.context for c in checks if c.status == "exact"})
+    hint = closest(name, known)
+    more = f"; did you mean {hint!r}?" if hint else ""
+    return [
+        Finding(
+            "missing",
+            "error",
+            f"required check {name!r} is reported by no workflow: "
+            f"every merge waits for it forever{more}",
+            requirement.file,
+            requirement.line,
+            context=name,
+        )
+    ]
+
+
+def _unreached(name: str, producers: Sequence[Check], verdicts: Mapping[str, Verdict]) -> Finding:
+    check = producers[0]
+    verdict = verdicts[check.workflow]
+    severity: Severity = "warning" if verdict.reach == "base-only" else "error"
+    return Finding(
+        "not-triggered",
+        severity,
+        f"{name!r} is reported only by {check.workflow}, which {verdict.reason}",
+        check.workflow,
+        verdict.line,
+        context=name,
+    )
+
+
+def _skips(
+    name: str, check: Check, wanted: set[str], by_job: Mapping[tuple[str, str], list[Check]]
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for condition in check.conditions:
+        if condition.skip_context == name:
+            message = (
+                f"{name!r} is skipped when `if: {condition.text}` is false, and a "
+                "skipped job reports success: the requirement is met without running"
+            )
+            findings.append(
+                Finding(
+                    "satisfied-by-skip",
+                    "warning",
+                    message,
+                    condition.file,
+                    condition.line,
+                    context=name,
+                )
+            )
+        else:
+            message = (
+                f"when `if: {condition.text}` is false GitHub reports "
+                f"{condition.skip_context!r} instead of {name!r}, which stays pending"
+            )
+            findings.append(
+                Finding(
+                    "pending-when-skipped",
+                    "warning",
+                    message,
+                    condition.file,
+                    condition.line,
+                    context=name,
+                )
+            )
+    if any(_NEEDS_PROOF.search(c.text) for c in check.conditions):
+        return findings
+    for needed in check.needs:
+        others = [c.context for c in by_job.get((check.workflow, needed), [])]
+        loose = [c for c in others if c not in wanted]
+        if loose:
+            message = (
+                f"{name!r} needs jobs.{needed}, whose {loose[0]!r} is not required: if it "
+                "fails, this job is skipped and its skipped check satisfies the requirement"
+            )
+            findings.append(
+                Finding(
+                    "satisfied-by-skip", "warning", message, check.file, check.line, context=name
+                )
+            )
+    return findings
+
+
+def closest(name: str, candidates: Sequence[str]) -> str | None:
+    """The candidate nearest by edit distance, if it is near enough to be a typo."""
+    best: tuple[int, str] | None = None
+    for candidate in candidates:
+        distance = edit_distance(name.casefold(), candidate.casefold())
+        if best is None or distance < best[0]:
+            best = (distance, candidate)
+    if best is None or best[0] > max(2, len(name) // 3):
+        return None
+    return best[1]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]

@@ -1,0 +1,150 @@
+"""Matrix expansion and the check-name suffix GitHub gives each combination.
+
+Rules (GitHub's "Running variations of jobs in a workflow"): the cartesian product of the keys in
+order; `exclude` removes every combination matching all of an entry's pairs (partial match for
+nested values), applied before `include`; each `include` entry extends every combination whose
+original values it does not contradict, overwriting only added values, and becomes a new
+combination when it extends none. A job reports `name (v1, v2, …)` with the combination's leaf
+values in order, nulls and empty strings left out. At most 256 combinations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from trainmaster.checks.expressions import has_expression, number_text
+
+MAX_COMBINATIONS = 256
+
+Combination = dict[str, Any]
+
+
+class MatrixError(ValueError):
+    """GitHub would reject this matrix."""
+
+
+@dataclass(frozen=True)
+class Expansion:
+    combinations: tuple[tuple[tuple[str, Any], ...], ...]  # ordered (key, value) pairs each
+
+    def as_dicts(self) -> list[Combination]:
+        return [dict(c) for c in self.combinations]
+
+
+def expand(matrix: Any) -> Expansion | None:
+    """All combinations, or None when the matrix comes from an expression (known at run time)."""
+    if matrix is None:
+        return Expansion(((),))
+    if isinstance(matrix, str) or not isinstance(matrix, dict):
+        if isinstance(matrix, str) and has_expression(matrix):
+            return None
+        raise MatrixError("strategy.matrix must be a mapping")
+    if _dynamic(matrix):
+        return None
+    product = _product(matrix)
+    keys = list(product[0]) if product else []
+    product = _exclude(product, matrix.get("exclude") or [])
+    if not product:
+        product, keys = [{}], []  # everything excluded: GitHub runs the include entries alone
+    extra = _include(product, keys, matrix.get("include") or [])
+    combinations = (product if keys or not extra else []) + extra
+    if len(combinations) > MAX_COMBINATIONS:
+        raise MatrixError(f"the matrix has {len(combinations)} combinations; GitHub allows 256")
+    return Expansion(tuple(tuple(c.items()) for c in combinations))
+
+
+def _dynamic(matrix: dict[str, Any]) -> bool:
+    def expr(value: Any) -> bool:
+        return isinstance(value, str) and has_expression(value)
+
+    for key, values in matrix.items():
+        if expr(values):
+            return True
+        listed = key in ("include", "exclude") and isinstance(values, list)
+        if listed and any(expr(entry) for entry in values):
+            return True
+    return False
+
+
+def _product(matrix: dict[str, Any]) -> list[Combination]:
+    product: list[Combination] = [{}]
+    for key, values in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        if not isinstance(values, list):
+            raise MatrixError(f"strategy.matrix.{key} must be a list of values")
+        product = [{**c, key: v} for c in product for v in values]
+    return product
+
+
+def _exclude(product: list[Combination], exclude: Any) -> list[Combination]:
+    if not isinstance(exclude, list):
+        raise MatrixError("strategy.matrix.exclude must be a list of mappings")
+    keys = set(product[0]) if product else set()
+    for entry in exclude:
+        if not isinstance(entry, dict):
+            raise MatrixError("strategy.matrix.exclude entries must be mappings")
+        for key in entry:
+            if key not in keys:
+                raise MatrixError(f"exclude names {key!r}, which is not a matrix key")
+        product = [c for c in product if not all(matches(c[k], v) for k, v in entry.items())]
+    return product
+
+
+def _include(product: list[Combination], keys: list[str], include: Any) -> list[Combination]:
+    if not isinstance(include, list):
+        raise MatrixError("strategy.matrix.include must be a list of mappings")
+    extra: list[Combination] = []
+    for entry in include:
+        if not isinstance(entry, dict):
+            raise MatrixError("strategy.matrix.include entries must be mappings")
+        extended = False
+        for combination in product if keys else []:
+            if all(k not in entry or matches(combination[k], entry[k]) for k in keys):
+                extended = True
+                combination.update({k: v for k, v in entry.items() if k not in keys})
+        if not extended:
+            extra.append(dict(entry))
+    return extra
+
+
+def matches(value: Any, pattern: Any) -> bool:
+    """GitHub's matching for exclude/include: equal values; mappings and lists partially."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(
+            k in value and matches(value[k], v) for k, v in pattern.items()
+        )
+    if isinstance(pattern, list):
+        return (
+            isinstance(value, list)
+            and len(value) >= len(pattern)
+            and all(matches(a, b) for a, b in zip(value, pattern, strict=False))
+        )
+    if _number(value) and _number(pattern):  # GitHub's numbers are all doubles: 3 == 3.0
+        return bool(value == pattern)
+    return type(value) is type(pattern) and bool(value == pattern)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def suffix(combination: tuple[tuple[str, Any], ...]) -> str:
+    """` (v1, v2)` for a combination, or "" when it has no displayable value."""
+    values = [text for _, value in combination for text in _leaves(value)]
+    return f" ({', '.join(values)})" if values else ""
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _leaves(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _leaves(v)]
+    if value is None or value == "":
+        return []
+    if isinstance(value, bool):
+        return ["true" if value else "false"]
+    if isinstance(value, int | float):
+        return [number_text(value)]
+    return [str(value)]
