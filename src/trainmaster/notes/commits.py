@@ -1,0 +1,115 @@
+"""Conventional Commits: parse a commit message into type, scope, breaking flag, PRs and footers.
+
+Pure: takes the raw fields the git adapter read, returns frozen values. Messages that do not
+follow the convention are kept (type "other") so nothing silently disappears from the notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADER = re.compile(
+    r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]*(?P<desc>.+)$"
+)
+_PR = re.compile(r"\(#(\d+)\)|(?:^|\s)#(\d+)\b|[Mm]erge pull request #(\d+)")
+_FOOTER = re.compile(r"^(?P<key>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]| #)(?P<value>.*)$")
+_REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
+
+BREAKING_KEYS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
+FLAG_KEYS = frozenset({"flag", "feature-flag", "flag-default"})
+MIGRATION_KEYS = frozenset({"migration", "migrations", "db-migration"})
+
+
+@dataclass(frozen=True)
+class Footer:
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """One commit as the notes see it."""
+
+    sha: str
+    type: str  # feat, fix, perf, ... or "other" when the header is not conventional
+    scope: str | None
+    description: str
+    breaking: bool
+    breaking_note: str | None
+    prs: tuple[int, ...]
+    author: str
+    email: str
+    date: str
+    footers: tuple[Footer, ...]
+    conventional: bool
+
+    @property
+    def short(self) -> str:
+        return self.sha[:7]
+
+    def footer_values(self, keys: frozenset[str]) -> list[str]:
+        return [f.value for f in self.footers if f.key.lower() in keys]
+
+
+def parse_change(
+    sha: str, message: str, *, author: str = "", email: str = "", date: str = ""
+) -> Change:
+    subject, _, body = message.partition("\n")
+    subject = subject.strip()
+    header = _HEADER.match(subject)
+    footers = _footers(body)
+    breaking_notes = [f.value for f in footers if f.key in BREAKING_KEYS]
+    prs = tuple(dict.fromkeys(int(next(g for g in m.groups() if g)) for m in _PR.finditer(subject)))
+    description = _PR.sub("", subject).strip() if header is None else header["desc"]
+    description = re.sub(r"\s*\(#\d+\)", "", description).strip()
+    if header is None:
+        revert = _REVERT.match(subject)
+        return Change(
+            sha=sha,
+            type="revert" if revert else "other",
+            scope=None,
+            description=revert["subject"] if revert else description,
+            breaking=bool(breaking_notes),
+            breaking_note=breaking_notes[0] if breaking_notes else None,
+            prs=prs,
+            author=author,
+            email=email,
+            date=date,
+            footers=footers,
+            conventional=False,
+        )
+    bang = header["bang"] is not None
+    return Change(
+        sha=sha,
+        type=header["type"].lower(),
+        scope=(header["scope"] or "").strip() or None,
+        description=description,
+        breaking=bang or bool(breaking_notes),
+        breaking_note=breaking_notes[0] if breaking_notes else (description if bang else None),
+        prs=prs,
+        author=author,
+        email=email,
+        date=date,
+        footers=footers,
+        conventional=True,
+    )
+
+
+def _footers(body: str) -> tuple[Footer, ...]:
+    """Footers are the trailing paragraph of `key: value` lines (continuation lines indented or
+    plain text join the previous value, as git trailers and the spec allow)."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+    found: list[Footer] = []
+    for paragraph in paragraphs:
+        lines = paragraph.splitlines()
+        if not _FOOTER.match(lines[0]):
+            continue
+        for line in lines:
+            matched = _FOOTER.match(line)
+            if matched:
+                found.append(Footer(matched["key"], matched["value"].strip()))
+            elif found and line.strip():
+                last = found[-1]
+                found[-1] = Footer(last.key, f"{last.value} {line.strip()}".strip())
+    return tuple(found)

@@ -1,0 +1,66 @@
+"""Render notes data through Jinja2 templates: the built-in ones, or the policy's overrides."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from importlib.resources import files
+from typing import Any, Literal
+
+from trainmaster.errors import PolicyError, UsageError
+
+Format = Literal["md", "json", "slack"]
+Kind = Literal["release", "announce"]
+FORMATS: tuple[str, ...] = ("md", "json", "slack")
+
+
+def check_format(value: str) -> Format:
+    if value not in FORMATS:
+        raise UsageError(f"--format: unknown {value!r}; choose one of {', '.join(FORMATS)}")
+    return value  # type: ignore[return-value]
+
+
+def builtin_template(kind: Kind, fmt: Format) -> str:
+    return files("trainmaster.notes").joinpath(f"templates/{kind}.{fmt}.j2").read_text("utf-8")
+
+
+def render(
+    data: Mapping[str, Any],
+    *,
+    kind: Kind = "release",
+    fmt: Format = "md",
+    overrides: Mapping[str, str] | None = None,
+) -> str:
+    """`overrides` maps "release.md", "announce.slack", ... to template source text."""
+    if fmt == "json":
+        return json.dumps(data, indent=2, default=str) + "\n"
+    name = f"{kind}.{fmt}"
+    source = (overrides or {}).get(name) or builtin_template(kind, fmt)
+    from jinja2 import Environment, StrictUndefined, TemplateError
+
+    env = Environment(
+        autoescape=False, trim_blocks=False, keep_trailing_newline=True, undefined=StrictUndefined
+    )
+    env.filters["slack"] = slack_escape
+    try:
+        text = env.from_string(source).render(**data)
+    except TemplateError as e:
+        line = getattr(e, "lineno", None)
+        where = f" (line {line})" if line else ""
+        raise PolicyError(f"notes template {name}{where}: {e.message or e}") from e
+    return _tidy(text)
+
+
+def slack_escape(value: object) -> str:
+    """Slack mrkdwn treats &, < and > as control characters."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _tidy(text: str) -> str:
+    """Collapse runs of blank lines the template's control blocks leave behind."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() and lines and not lines[-1].strip():
+            continue
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip("\n") + "\n"

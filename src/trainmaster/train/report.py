@@ -1,0 +1,72 @@
+"""`train status`: a train's state, per stage what it waits for, and unfinished effects."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainmaster.store.models import TrainEffectRow, TrainRow
+from trainmaster.train.approvals import counted_approvals, promotion_blockers
+from trainmaster.train.model import StageStatus, TrainState
+
+
+def describe(session: Session, state: TrainState, row: TrainRow, now: datetime) -> dict[str, Any]:
+    pending = session.execute(
+        select(TrainEffectRow.key).where(
+            TrainEffectRow.train_id == state.id, TrainEffectRow.status == "pending"
+        )
+    ).scalars()
+    return {
+        "train": state.id,
+        "kind": state.kind,
+        "version": state.version,
+        "status": state.status.value,
+        "digest": state.digest,
+        "author": state.author,
+        "branch": row.branch,
+        "tag": row.tag,
+        "commit": row.commit_sha,
+        "row_version": state.row_version,
+        "data": json.loads(row.data or "{}"),
+        "frozen": state.frozen,
+        "stages": [_stage(state, rule.name, now) for rule in state.rules],
+        "pending_effects": list(pending),
+    }
+
+
+def _stage(state: TrainState, name: str, now: datetime) -> dict[str, Any]:
+    rules = state.rule(name)
+    view = state.stage(name)
+    counted = counted_approvals(state, view, rules, None)
+    waiting: list[str] = []
+    if view.status is StageStatus.AWAITING_APPROVAL:
+        waiting = promotion_blockers(state, rules, "", now)
+    return {
+        "stage": name,
+        "status": view.status.value,
+        "attempt": view.attempt,
+        "digest": view.digest,
+        "gates": dict(view.gate_verdicts),
+        "required_gates": list(rules.gates),
+        "approvals": [
+            {
+                "approver": a.approver,
+                "reason": a.reason,
+                "digest": a.digest,
+                "at": a.at.isoformat(),
+                "revoked": a.revoked,
+            }
+            for a in view.approvals
+        ],
+        "quorum": rules.quorum,
+        "counted": len(counted),
+        "wait": int(rules.wait.total_seconds()),
+        "gates_passed_at": view.gates_passed_at.isoformat() if view.gates_passed_at else None,
+        "previous_digest": view.previous_digest,
+        "promoted_by": view.promoted_by,
+        "waiting_for": waiting,
+    }

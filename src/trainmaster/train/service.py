@@ -1,0 +1,354 @@
+"""The train service the CLI and the demo drive: cut, hotfix, artifact, deploy, verify, approve,
+promote, rollback, abort, status, list.
+
+Each command fetches what it needs through the ports, lets the pure machine decide, and saves
+state, intents and the audit event in one transaction before any effect (see engine.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trainmaster.adapters.git.repo import GitRepo
+from trainmaster.audit.log import append_event
+from trainmaster.config.model import Policy
+from trainmaster.errors import UsageError
+from trainmaster.notes.release import Context
+from trainmaster.rollout.port import DIGEST_REF, Target
+from trainmaster.store import Store
+from trainmaster.store.models import StageRunRow, TrainRow
+from trainmaster.train.cutting import CutPlan, CutRefused, plan_cut, plan_hotfix
+from trainmaster.train.effects import Checkpoint, Ports, no_checkpoint, record_intents
+from trainmaster.train.engine import Clock, Outcome, TrainEngine, system_clock
+from trainmaster.train.model import (
+    Abort,
+    Approve,
+    ClusterAction,
+    Deploy,
+    Promote,
+    RecordArtifact,
+    Rollback,
+    StageStatus,
+    TrainState,
+    TrainStatus,
+    Verified,
+)
+from trainmaster.train.records import record_gate_results
+from trainmaster.train.rules import HOTFIX
+from trainmaster.train.verification import Verifier
+
+if TYPE_CHECKING:
+    from trainmaster.forge import Forge
+    from trainmaster.rollout.port import Cluster
+
+ROLLBACK_FROM = (
+    StageStatus.PROMOTED,
+    StageStatus.AWAITING_APPROVAL,
+    StageStatus.VERIFYING,
+    StageStatus.FAILED,
+)
+
+
+class TrainService(TrainEngine):
+    def __init__(
+        self,
+        policy: Policy,
+        store: Store,
+        repo_path: str | Path,
+        *,
+        forge: Forge | None = None,
+        cluster: Cluster | None = None,
+        verifier: Verifier | None = None,
+        clock: Clock = system_clock,
+        actor: str = "unknown",
+        checkpoint: Checkpoint = no_checkpoint,
+        base_dir: Path | None = None,
+    ) -> None:
+        self.git = GitRepo(repo_path)
+        self.verifier = verifier
+        self.base_dir = base_dir or Path(repo_path)
+        forge_on = forge is not None and policy.backends.forge != "none"
+        ports = Ports(
+            git=self.git,
+            forge=forge if forge_on else None,
+            cluster=cluster,
+            repo=policy.repos[0] if policy.repos else "",
+            target=lambda stage: target_for(policy, stage),
+        )
+        super().__init__(policy, store, ports, clock=clock, actor=actor, checkpoint=checkpoint)
+
+    # --- cut and hotfix -------------------------------------------------------------------
+
+    def plan_cut(self, override_reason: str | None = None) -> CutPlan:
+        plan = plan_cut(
+            self.policy,
+            self.git,
+            now=self.now(),
+            override_reason=override_reason,
+            forge_enabled=self.ports.forge is not None,
+        )
+        return self._with_notes(plan)
+
+    def cut(self, dry_run: bool = False, override_reason: str | None = None) -> CutPlan:
+        plan = self.plan_cut(override_reason)
+        if not dry_run:
+            self._record_cut(plan, reason=override_reason or "scheduled train")
+        return plan
+
+    def hotfix(
+        self, from_tag: str, picks: Sequence[str], *, dry_run: bool = False, reason: str = ""
+    ) -> CutPlan:
+        plan = plan_hotfix(
+            self.policy, self.git, from_tag, picks, forge_enabled=self.ports.forge is not None
+        )
+        plan = self._with_notes(plan)
+        if not dry_run:
+            self._record_cut(plan, reason=reason or f"hotfix from {from_tag}")
+        return plan
+
+    def _with_notes(self, plan: CutPlan) -> CutPlan:
+        from trainmaster.notes.compose import notes_text
+
+        context = Context(
+            version=plan.version,
+            previous=plan.previous_tag or "",
+            date=self.now().date().isoformat(),
+            project=self.policy.project.name,
+        )
+        text = notes_text(self.policy, plan.changes, context, base_dir=self.base_dir)
+        effects = tuple(
+            (kind, {**params, "body": text}) if kind == "forge.release" else (kind, params)
+            for kind, params in plan.effects
+        )
+        return replace(plan, notes=text, effects=effects)
+
+    def _record_cut(self, plan: CutPlan, reason: str) -> None:
+        now = self.now()
+        with self.store.transaction() as session:
+            if session.get(TrainRow, plan.train_id) is not None:
+                raise CutRefused(f"train {plan.train_id} already exists")
+            session.add(
+                TrainRow(
+                    id=plan.train_id,
+                    kind=plan.kind,
+                    version=plan.version,
+                    state=TrainStatus.CUTTING.value,
+                    branch=plan.branch,
+                    tag=plan.tag,
+                    commit_sha=plan.sha,
+                    digest=None,
+                    author=self.actor,
+                    notes=plan.notes,
+                    data=json.dumps({k: v for k, v in plan.as_dict().items() if k != "effects"}),
+                    created_at=now,
+                    updated_at=now,
+                    row_version=1,
+                )
+            )
+            session.flush()
+            record_intents(
+                session, plan.train_id, "", list(plan.effects), f"{plan.train_id}/cut", now
+            )
+            append_event(
+                session,
+                actor=self.actor,
+                action="train.hotfix" if plan.kind == HOTFIX else "train.cut",
+                target=f"train/{plan.train_id}",
+                reason=reason,
+                payload=plan.as_dict(),
+            )
+        self.checkpoint("after-intent")
+        self.resume(plan.train_id)
+
+    # --- stages ---------------------------------------------------------------------------
+
+    def record_artifact(self, train_id: str, digest: str) -> Outcome:
+        image = self.image_ref(digest)
+        return self.transition(
+            train_id,
+            lambda s: RecordArtifact(image, self.actor, self.now()),
+            reason="artifact built",
+        )
+
+    def image_ref(self, digest: str) -> str:
+        """`sha256:<hex>` becomes `<policy artifact>@sha256:<hex>`; a full ref must be immutable."""
+        text = digest.strip()
+        if text.startswith("sha256:"):
+            owner, _, repo = (self.policy.repos[0] if self.policy.repos else "/").partition("/")
+            text = f"{self.policy.train.artifact.format(owner=owner, repo=repo)}@{text}"
+        if not DIGEST_REF.match(text):
+            raise UsageError(f"{digest!r} is not an immutable image digest (repo@sha256:<64 hex>)")
+        return text
+
+    def deploy(self, train_id: str, stage: str, *, reason: str = "") -> Outcome:
+        current = self._serving(stage)
+        return self.transition(
+            train_id,
+            lambda s: Deploy(stage, self.actor, self.now(), current=current),
+            reason=reason or f"deploy to {stage}",
+        )
+
+    def verify(self, train_id: str, stage: str, inputs: Any = None) -> Outcome:
+        if self.verifier is None:
+            raise UsageError("no verifier (metrics backend) is configured")
+        state = self.state(train_id)
+        view = state.stage(stage)
+        if not view.digest:
+            raise UsageError(f"train {train_id} is not deployed to {stage}")
+        only = state.rule(stage).gates if state.kind == HOTFIX else None
+        at = self.now()
+        result = self.verifier.verify(stage, view.digest, at=at, inputs=inputs, only=only)
+        gates = tuple((g.gate, g.verdict.value) for g in result.gates)
+        rows = [(g.gate, g.verdict.value, dict(g.evidence)) for g in result.gates]
+        digest = view.digest
+
+        def write_results(session: Session, _state: TrainState) -> None:
+            record_gate_results(session, train_id, stage, digest, rows, at)
+
+        return self.transition(
+            train_id,
+            lambda s: Verified(stage, digest, result.verdict.value, at, gates),
+            reason=f"verification {result.verdict.value}",
+            also=write_results,
+        )
+
+    def approve(self, train_id: str, stage: str, actor: str, reason: str) -> Outcome:
+        return self.transition(
+            train_id,
+            lambda s: Approve(stage, actor, reason, self.now()),
+            reason=reason,
+            actor=actor,
+        )
+
+    def promote(
+        self,
+        train_id: str,
+        stage: str,
+        actor: str,
+        reason: str,
+        *,
+        override_freeze: str | None = None,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        return self.transition(
+            train_id,
+            lambda s: Promote(stage, actor, reason, self.now(), override_freeze=override_freeze),
+            reason=reason,
+            actor=actor,
+            expected_version=expected_version,
+        )
+
+    def rollback(
+        self,
+        stage: str,
+        actor: str,
+        reason: str,
+        to_digest: str | None = None,
+        *,
+        train_id: str | None = None,
+    ) -> Outcome:
+        self.policy.stage(stage)
+        self.resume()
+        target = self.image_ref(to_digest) if to_digest else None
+        train = train_id or self._current_train(stage)
+        return self.transition(
+            train,
+            lambda s: Rollback(stage, actor, reason, self.now(), to_digest=target),
+            reason=reason,
+            actor=actor,
+            extra_effects=self._revision_before,
+        )
+
+    def abort(self, train_id: str, actor: str, reason: str) -> Outcome:
+        return self.transition(
+            train_id, lambda s: Abort(actor, reason, self.now()), reason=reason, actor=actor
+        )
+
+    def _revision_before(self, state: TrainState, action: ClusterAction) -> dict[str, Any]:
+        if action.verb != "undo" or self.ports.cluster is None:
+            return {}
+        return {
+            "revision_before": self.ports.cluster.status(
+                target_for(self.policy, action.stage)
+            ).revision
+        }
+
+    def _serving(self, stage: str) -> str | None:
+        if self.ports.cluster is None:
+            raise UsageError("no cluster backend is configured; cannot deploy")
+        return self.ports.cluster.status(target_for(self.policy, stage)).stable
+
+    def _current_train(self, stage: str) -> str:
+        """The train a stage rollback applies to: the latest one deployed there."""
+        with self.store.transaction() as session:
+            found = session.execute(
+                select(StageRunRow.train_id)
+                .where(
+                    StageRunRow.stage == stage,
+                    StageRunRow.state.in_([s.value for s in ROLLBACK_FROM]),
+                )
+                .order_by(StageRunRow.updated_at.desc(), StageRunRow.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        if found is None:
+            raise UsageError(f"no train is deployed to {stage}; nothing to roll back")
+        return str(found)
+
+    # --- reading --------------------------------------------------------------------------
+
+    def status(self, train_id: str | None = None) -> dict[str, Any]:
+        from trainmaster.train.report import describe
+
+        train = train_id or self._latest_train()
+        with self.store.transaction() as session:
+            state = self.load(session, train)
+            row = session.get(TrainRow, train)
+            assert row is not None
+            return describe(session, state, row, self.now())
+
+    def list(self) -> list[dict[str, Any]]:
+        with self.store.transaction() as session:
+            rows = session.execute(select(TrainRow).order_by(TrainRow.created_at.desc())).scalars()
+            return [
+                {
+                    "train": r.id,
+                    "kind": r.kind,
+                    "version": r.version,
+                    "status": r.state,
+                    "digest": r.digest,
+                    "author": r.author,
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in rows
+            ]
+
+    def _latest_train(self) -> str:
+        with self.store.transaction() as session:
+            found = session.execute(
+                select(TrainRow.id).order_by(TrainRow.created_at.desc()).limit(1)
+            ).scalar_one_or_none()
+        if found is None:
+            raise UsageError("no trains yet; cut one with `trainmaster train cut`")
+        return str(found)
+
+
+def target_for(policy: Policy, stage: str) -> Target:
+    """The rollout target of a stage (the rollout feature decides namespace and name)."""
+    from trainmaster.rollout.backends import target_for as rollout_target
+
+    return rollout_target(policy, stage)
+
+
+def parse_time(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as e:
+        raise UsageError(f"{value!r} is not an ISO 8601 time") from e
