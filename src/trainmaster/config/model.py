@@ -462,6 +462,29 @@ class Backends(Strict):
     local: LocalTarget = Field(default_factory=LocalTarget)
 
 
+NOTE_TEMPLATES = ("release.md", "release.slack", "announce.md", "announce.slack")
+
+
+class Notes(Strict):
+    templates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Jinja2 template files overriding the built-in ones, relative to the policy: "
+        "keys release.md, release.slack, announce.md, announce.slack.",
+    )
+    link_base: str | None = Field(
+        None,
+        description="Web URL of the repository for PR and commit links; from github when unset.",
+    )
+
+    @field_validator("templates")
+    @classmethod
+    def _known_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if key not in NOTE_TEMPLATES:
+                raise ValueError(f"unknown template {key!r}; known: {', '.join(NOTE_TEMPLATES)}")
+        return value
+
+
 class Project(Strict):
     name: str = "maestro"
     owner: str = Field("", description="On-call owner shown in announcements.")
@@ -490,6 +513,7 @@ class Policy(Strict):
     evidence: Evidence = Field(default_factory=Evidence)
     store: Store = Field(default_factory=Store)
     backends: Backends = Field(default_factory=Backends)
+    notes: Notes = Field(default_factory=Notes)
 
     @model_validator(mode="after")
     def _references(self) -> Policy:

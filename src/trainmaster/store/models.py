@@ -85,3 +85,20 @@ class AuditEventRow(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, exactly as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TrainEffectRow(Base):
+    """One side effect of a train transition: intent recorded before, completion after (issue 9)."""
+
+    __tablename__ = "train_effects"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)  # the idempotency key
+    train_id: Mapped[str] = mapped_column(ForeignKey("trains.id"))
+    stage: Mapped[str] = mapped_column(String(64))  # "" for the cut's own effects
+    seq: Mapped[int] = mapped_column(Integer)  # order within the transition
+    kind: Mapped[str] = mapped_column(String(64))  # cluster.deploy, git.tag, forge.release, ...
+    params: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    status: Mapped[str] = mapped_column(String(16))  # pending | done
+    result: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
