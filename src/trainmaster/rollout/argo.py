@@ -87,6 +87,22 @@ def _without_hash(template: Manifest) -> Manifest:
     return clean
 
 
+def derivative(mine: Any, theirs: Any) -> bool:
+    """apimachinery's semantic DeepDerivative, as the plugin compares templates: what `mine`
+    leaves unset (missing keys, empty strings, maps or lists) is ignored."""
+    if mine is None or mine in ("", {}, []):
+        return True
+    if isinstance(mine, dict):
+        if not isinstance(theirs, dict):
+            return False
+        return all(derivative(v, theirs.get(k)) for k, v in mine.items())
+    if isinstance(mine, list):
+        if not isinstance(theirs, list) or len(mine) != len(theirs):
+            return False
+        return all(derivative(a, b) for a, b in zip(mine, theirs, strict=True))
+    return bool(mine == theirs)
+
+
 def undo_patch(
     rollout: Manifest, replicasets: list[Manifest], to_revision: int | None = None
 ) -> Patch | None:
@@ -94,7 +110,7 @@ def undo_patch(
     template, its hash label removed. None when the rollout already runs that template."""
     rs = replicaset_for_revision(rollout, replicasets, to_revision)
     template = _without_hash(rs.get("spec", {}).get("template", {}))
-    if _without_hash(rollout.get("spec", {}).get("template", {})) == template:
+    if derivative(_without_hash(rollout.get("spec", {}).get("template", {})), template):
         return None
     body = [{"op": "replace", "path": "/spec/template", "value": template}]
     return Patch("json", body, description=f"revision {revision_of(rs)}")

@@ -53,7 +53,9 @@ class Cluster:
     def __init__(self, emulator: KubeEmulator, kubeconfig: Path) -> None:
         self.emulator, self.kubeconfig = emulator, kubeconfig
 
-    def namespace(self, name: str, labels: dict[str, str] | None = None, **annotations: str) -> None:
+    def namespace(
+        self, name: str, labels: dict[str, str] | None = None, **annotations: str
+    ) -> None:
         meta: dict[str, Any] = {"name": name, "labels": labels or {}}
         if annotations:
             meta["annotations"] = annotations

@@ -10,6 +10,7 @@ custom resources; every stored Rollout is validated against the Argo Rollouts CR
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import threading
@@ -64,10 +65,13 @@ class Recorded:
     body: Any
 
 
+@functools.cache
 def rollout_validator() -> Any:
+    """Parsed once per session: the CRD is large."""
     from jsonschema import Draft7Validator
 
-    crd = yaml.safe_load(CRD.read_text())
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    crd = yaml.load(CRD.read_text(), Loader=loader)
     return Draft7Validator(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
 
 
@@ -128,7 +132,9 @@ class KubeEmulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self.url
 
     @property
@@ -163,7 +169,9 @@ class KubeEmulator:
         except ValueError:
             return 400, ApiFailure(400, "BadRequest", "invalid JSON").status()
         with self.lock:
-            self.requests.append(Recorded(method, parts.path, ctype.split(";", maxsplit=1)[0], body))
+            self.requests.append(
+                Recorded(method, parts.path, ctype.split(";", maxsplit=1)[0], body)
+            )
             try:
                 return self._route(method, parts.path, query, ctype.split(";", maxsplit=1)[0], body)
             except ApiFailure as e:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from trainmaster.errors import ConflictError, ExternalError, TrainmasterError, UsageError
+from trainmaster.errors import ExternalError, TrainmasterError, UsageError
 
 T = TypeVar("T")
 Manifest = dict[str, Any]
@@ -18,8 +18,11 @@ class NotFound(TrainmasterError):
     """The API answered 404 (namespace, object or subresource missing)."""
 
 
-class Conflict(ConflictError):
-    """The API answered 409: the object changed since it was read."""
+class Conflict(ExternalError):
+    """The API answered 409: the object changed since it was read (retried once by callers)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, temporary=True)
 
 
 class Kube:
@@ -51,7 +54,7 @@ class Kube:
             if code == 404:
                 raise NotFound(message) from e
             if code == 409:
-                raise Conflict(message) from e
+                raise Conflict(f"{message} (changed concurrently; run the command again)") from e
             if code in (400, 403, 415, 422):
                 raise ExternalError(
                     f"{what} refused by the API ({code}): {e.status.message}"

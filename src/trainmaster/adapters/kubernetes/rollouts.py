@@ -98,11 +98,25 @@ class ArgoRolloutsCluster:
         """Send the plan; on a 409 read again, plan again and send once more."""
         try:
             self._send(plan)
-            return plan
         except Conflict:
-            fresh = self.plan(target, plan.operation)
-            self._send(fresh)
-            return fresh
+            plan = self.plan(target, plan.operation)
+            self._send(plan)
+        if plan.operation.verb in ("deploy", "pin", "undo"):
+            self._wait_observed(target)
+        return plan
+
+    def _wait_observed(self, target: Target, timeout: float = 10.0) -> None:
+        """Wait until the controller has seen the new spec, so a following promote reads the
+        status of this revision, not the last one."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            rollout = self.read(target)
+            generation = str(rollout.get("metadata", {}).get("generation", ""))
+            if str(rollout.get("status", {}).get("observedGeneration", "")) == generation:
+                return
+            time.sleep(0.2)
 
     def _send(self, plan: Plan) -> None:
         for patch in plan.patches:
