@@ -28,6 +28,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "trainmaster.cli.policy_cmds",
     "trainmaster.cli.store_cmds",
+    "trainmaster.cli.governance_cmds",
     "trainmaster.cli.gate_cmds",
     "trainmaster.cli.rollout_cmds",
 ]

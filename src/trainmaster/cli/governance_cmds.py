@@ -1,0 +1,223 @@
+"""`plan`, `apply`, `drift`: GitHub protections, rulesets and environments as code."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
+
+if TYPE_CHECKING:
+    from trainmaster.adapters.github.client import GitHubClient
+    from trainmaster.governance.model import Action, Outcome, RepoPlan
+
+Repos = Annotated[list[str] | None, typer.Option("--repo", help="OWNER/REPO (repeatable).")]
+Org = Annotated[str | None, typer.Option("--org", help="Every repo of this organization.")]
+Include = Annotated[list[str] | None, typer.Option("--include", help="Name pattern (with --org).")]
+Exclude = Annotated[list[str] | None, typer.Option("--exclude", help="Name pattern (with --org).")]
+ApiUrl = Annotated[str | None, typer.Option("--api-url", help="GitHub Enterprise Server API URL.")]
+Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Parallel reads.")]
+Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_cmd)
+    app.command("apply")(apply_cmd)
+    app.command("drift")(drift_cmd)
+
+
+def plan_cmd(
+    typer_ctx: typer.Context,
+    repo: Repos = None,
+    org: Org = None,
+    include: Include = None,
+    exclude: Exclude = None,
+    api_url: ApiUrl = None,
+    concurrency: Concurrency = 8,
+    json_output: Json = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Print equivalent `gh api` calls.")
+    ] = False,
+) -> None:
+    """Show what `apply` would change on GitHub (no writes)."""
+    state = ctx(typer_ctx)
+    plans, client = _plan(state, repo, org, include, exclude, api_url, concurrency)
+    if explain:
+        from trainmaster.governance.render import explain as explain_plan
+
+        sys.stdout.write(explain_plan(plans, client.api_url))
+    else:
+        _show_plan(plans, state.json_output or json_output)
+    _raise_for(plans)
+
+
+def drift_cmd(
+    typer_ctx: typer.Context,
+    repo: Repos = None,
+    org: Org = None,
+    include: Include = None,
+    exclude: Exclude = None,
+    api_url: ApiUrl = None,
+    concurrency: Concurrency = 8,
+    json_output: Json = False,
+) -> None:
+    """Compare GitHub with the policy; exit 1 when they differ."""
+    from trainmaster.errors import CheckFailed
+
+    state = ctx(typer_ctx)
+    plans, _ = _plan(state, repo, org, include, exclude, api_url, concurrency)
+    _show_plan(plans, state.json_output or json_output)
+    _raise_for(plans)
+    drifted = [p.repo for p in plans if p.actions]
+    if drifted:
+        step_summary(f"Governance drift in {len(drifted)} repositories: {', '.join(drifted)}")
+        raise CheckFailed(f"drift in {len(drifted)} of {len(plans)} repositories")
+
+
+def apply_cmd(
+    typer_ctx: typer.Context,
+    repo: Repos = None,
+    org: Org = None,
+    include: Include = None,
+    exclude: Exclude = None,
+    api_url: ApiUrl = None,
+    concurrency: Concurrency = 8,
+    json_output: Json = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
+    reason: Annotated[str, typer.Option("--reason", help="Why (audited).")] = "governance apply",
+) -> None:
+    """Make GitHub match the policy: only the diff, idempotently, every write audited."""
+    from trainmaster.errors import UsageError
+    from trainmaster.governance import service
+
+    state = ctx(typer_ctx)
+    as_json = state.json_output or json_output
+    plans, client = _plan(state, repo, org, include, exclude, api_url, concurrency)
+    pending = sum(len(p.actions) for p in plans)
+    if dry_run or pending == 0:
+        _show_plan(plans, as_json)
+        _raise_for(plans)
+        return
+    if not as_json:
+        _show_plan(plans, False)
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("apply changes GitHub: pass --yes (or --dry-run to see the plan)")
+        typer.confirm(f"apply {pending} changes?", abort=True)
+    from trainmaster.adapters.github.governance import GitHubGovernance
+
+    outcomes = service.apply(plans, GitHubGovernance(client), _recorder(state, reason))
+    client.close()
+    _show_outcomes(outcomes, as_json)
+    error = service.exit_error(plans, outcomes)
+    if error is not None:
+        raise error
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+def _plan(
+    state: Context,
+    repos: list[str] | None,
+    org: str | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    api_url: str | None,
+    concurrency: int,
+) -> tuple[list[RepoPlan], GitHubClient]:
+    from trainmaster.adapters.github import client_for
+    from trainmaster.adapters.github.etags import StoreEtagCache
+    from trainmaster.adapters.github.governance import GitHubGovernance
+    from trainmaster.config.model import OrgSelection
+    from trainmaster.governance import service
+
+    policy = state.policy
+    if org:
+        selection = OrgSelection(org=org, include=include or ["*"], exclude=exclude or [])
+        policy = policy.model_copy(
+            update={"github": policy.github.model_copy(update={"org_repos": selection})}
+        )
+    client = client_for(policy, api_url=api_url, etags=StoreEtagCache(state.store()))
+    api = GitHubGovernance(client)
+    chosen = service.select_repos(policy, repos or [], api.org_repos)
+    with console(stderr=True).status(f"reading {len(chosen)} repositories"):
+        plans = service.plan(policy, api, chosen, concurrency=concurrency)
+    client.etags.flush()
+    return plans, client
+
+
+def _show_plan(plans: list[RepoPlan], as_json: bool) -> None:
+    from trainmaster.governance.render import plan_json, rows
+
+    if as_json:
+        emit_json(plan_json(plans))
+        return
+    _errors(p.error for p in plans)
+    table_rows = [r for r in rows(plans) if r[1] != "error"]
+    if not table_rows:
+        console().print(f"no changes: {len(plans)} repositories match the policy")
+        return
+    from rich.table import Table
+
+    table = Table("repo", "op", "resource", "changes")
+    for row in table_rows:
+        table.add_row(*row)
+    console().print(table)
+
+
+def _show_outcomes(outcomes: list[Outcome], as_json: bool) -> None:
+    from trainmaster.governance.render import outcome_json
+
+    if as_json:
+        emit_json(outcome_json(outcomes))
+        return
+    out = console()
+    for o in outcomes:
+        for a in o.landed:
+            out.print(f"applied  {o.repo}  {a.op} {a.resource}", markup=False)
+        if o.failed is not None:
+            out.print(f"FAILED   {o.repo}  {o.failed.op} {o.failed.resource}", markup=False)
+        for a in o.skipped:
+            out.print(f"pending  {o.repo}  {a.op} {a.resource} (next run)", markup=False)
+    _errors(o.error for o in outcomes)
+
+
+def _errors(messages: Iterable[str | None]) -> None:
+    from trainmaster.redaction import redact
+
+    err = console(stderr=True)
+    for message in messages:
+        if message:
+            err.print(f"error: {redact(str(message))}", markup=False)
+
+
+def _raise_for(plans: list[RepoPlan]) -> None:
+    from trainmaster.governance import service
+
+    error = service.exit_error(plans)
+    if error is not None:
+        raise error
+
+
+def _recorder(state: Context, reason: str) -> Callable[[str, Action], None]:
+    from trainmaster.audit.log import append_event
+
+    store, actor = state.store(), state.actor
+
+    def record(repo: str, action: Action) -> None:
+        with store.transaction() as session:
+            append_event(
+                session,
+                actor=actor,
+                action="governance.apply",
+                target=f"github:{repo}",
+                reason=reason,
+                payload={**action.as_json(), "changes": list(action.changes)},
+            )
+
+    return record
