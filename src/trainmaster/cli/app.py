@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "trainmaster.cli.governance_cmds",
     "trainmaster.cli.gate_cmds",
     "trainmaster.cli.rollout_cmds",
+    "trainmaster.cli.checks_cmds",
 ]
 
 
