@@ -1,0 +1,174 @@
+"""The local target for real: processes, ports, the proxy, switches under load."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from trainmaster.adapters.local.cluster import LocalCluster
+from trainmaster.config import parse_policy
+from trainmaster.config.seed import seed_policy_text
+from trainmaster.errors import ExternalError, UsageError
+from trainmaster.rollout.plan import Operation
+from trainmaster.rollout.port import Target
+
+SERVICE = Path(__file__).with_name("service.py")
+V1 = "ghcr.io/acme/maestro@sha256:" + "1" * 64
+V2 = "ghcr.io/acme/maestro@sha256:" + "2" * 64
+V3 = "ghcr.io/acme/maestro@sha256:" + "3" * 64
+PROD = Target("prod", "maestro", "maestro")
+
+
+def local_policy_text() -> str:
+    command = f"{sys.executable} {SERVICE} --port {{port}} --version {{version}}"
+    text = seed_policy_text("acme", "maestro").replace("cluster: argo-rollouts", "cluster: local")
+    return text.replace("\nbackends:\n", f"\nbackends:\n  local:\n    command: {command}\n")
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[LocalCluster]:
+    local = LocalCluster(parse_policy(local_policy_text()), tmp_path)
+    for image, version in ((V1, "1.0.0"), (V2, "1.1.0"), (V3, "1.2.0")):
+        local.register_artifact(image, tmp_path, version)
+    yield local
+    local.close()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _version(url: str) -> str:
+    return httpx.get(url, timeout=5).text.strip()
+
+
+def test_blue_green_switch_under_load_drops_nothing(cluster: LocalCluster):
+    cluster.deploy(PROD, V1)  # the first release goes live at once
+    active = cluster.endpoints(PROD).active
+    assert active is not None and _version(active) == "version 1.0.0"
+
+    cluster.deploy(PROD, V2)  # prod waits for a manual promote
+    ends = cluster.endpoints(PROD)
+    assert ends.preview is not None and _version(ends.preview) == "version 1.1.0"
+    assert _version(active) == "version 1.0.0" and cluster.status(PROD).phase == "Paused"
+
+    failures: list[str] = []
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(timeout=5) as client:
+            while not stop.is_set():
+                try:
+                    response = client.get(active)
+                    if response.status_code != 200:
+                        failures.append(str(response.status_code))
+                    seen.append(response.text.strip())
+                except httpx.HTTPError as e:
+                    failures.append(repr(e))
+
+    workers = [threading.Thread(target=load) for _ in range(4)]
+    for w in workers:
+        w.start()
+    try:
+        while len(seen) < 20 and not failures:  # load is flowing before the first switch
+            threading.Event().wait(0.01)
+        cluster.promote(PROD)  # blue → green
+        for _ in range(5):
+            cluster.undo(PROD)  # back to the warm blue
+            cluster.pin(PROD, V2)  # and to the warm green again
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert failures == []
+    assert set(seen) == {"version 1.0.0", "version 1.1.0"} and len(seen) > 20
+    assert _version(active) == "version 1.1.0"
+
+
+def test_undo_switches_back_to_the_warm_colour_without_starting_anything(cluster: LocalCluster):
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    cluster.promote(PROD)
+    slot = cluster._slots[("maestro", "maestro")]
+    warm = slot.previous
+    assert warm is not None and warm.alive
+    plan = cluster.plan(PROD, Operation("undo"))
+    assert [p.body for p in plan.patches] == [{"switch": {"to": "previous"}}]
+    cluster.undo(PROD)
+    assert slot.active is warm  # the same process: no start, no health wait
+    assert _version(cluster.endpoints(PROD).active or "") == "version 1.0.0"
+    assert cluster.status(PROD).stable == V1
+
+
+def test_abort_stops_the_preview_and_keeps_serving_stable(cluster: LocalCluster):
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    pending = cluster._slots[("maestro", "maestro")].pending
+    assert pending is not None and pending.process is not None
+    cluster.abort(PROD)
+    assert not pending.alive and cluster.status(PROD).phase == "Degraded"
+    assert _version(cluster.endpoints(PROD).active or "") == "version 1.0.0"
+
+
+def test_a_tag_is_refused_and_an_unhealthy_release_never_gets_traffic(tmp_path: Path):
+    text = local_policy_text().replace("--port {port}", "--port {port} --nope")
+    broken = LocalCluster(parse_policy(text), tmp_path)
+    try:
+        with pytest.raises(UsageError, match="immutable"):
+            broken.deploy(PROD, "ghcr.io/acme/maestro:latest")
+        with pytest.raises(ExternalError, match="exited"):
+            broken.deploy(PROD, V1)
+        assert broken.status(PROD).phase == "Missing"
+    finally:
+        broken.close()
+
+
+def test_close_kills_every_child_and_preview_is_a_third_process(cluster: LocalCluster):
+    from trainmaster.rollout.preview import preview_namespace
+
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    manifest = preview_namespace("pr-7", 7, None, datetime.now(UTC))
+    assert cluster.preview_up(manifest, image=V3) == "created"
+    url = cluster.preview_url("pr-7")
+    assert url is not None and _version(url) == "version 1.2.0"
+    assert [env.pr for env in cluster.previews()] == [7]
+    slot = cluster._slots[("maestro", "maestro")]
+    pids = [r.process.pid for r in (slot.active, slot.pending) if r and r.process]
+    pids.append(cluster._previews["pr-7"][1].process.pid)  # type: ignore[union-attr]
+    assert len(set(pids)) == 3 and all(_pid_alive(p) for p in pids)
+    cluster.close()
+    assert not any(_pid_alive(p) for p in pids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [2, 15])  # Ctrl-C and SIGTERM
+def test_the_owning_process_leaves_no_orphans(tmp_path: Path, signum: int):
+    import signal
+    import subprocess
+
+    root = Path(__file__).parents[3]
+    owner = subprocess.Popen(
+        [sys.executable, "-m", "tests.adapters.local.owner", str(tmp_path)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert owner.stdout is not None
+    pids = [int(p) for p in owner.stdout.readline().split()]
+    assert len(pids) == 2 and all(_pid_alive(p) for p in pids)
+    owner.send_signal(signal.Signals(signum))
+    owner.wait(20)
+    assert not any(_pid_alive(p) for p in pids)
