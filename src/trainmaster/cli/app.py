@@ -26,6 +26,7 @@ app = typer.Typer(
 
 # Each module registers its commands with `register(app)`; add a feature by adding its module.
 COMMAND_MODULES = [
+    "trainmaster.cli.train_cmds",
     "trainmaster.cli.policy_cmds",
     "trainmaster.cli.store_cmds",
     "trainmaster.cli.governance_cmds",

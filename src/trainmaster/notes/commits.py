@@ -7,13 +7,15 @@ follow the convention are kept (type "other") so nothing silently disappears fro
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _HEADER = re.compile(
     r"^(?P<type>[A-Za-z]+)(?:\((?P<scope>[^()\r\n]*)\))?(?P<bang>!)?:[ \t]*(?P<desc>.+)$"
 )
-_PR = re.compile(r"\(#(\d+)\)|(?:^|\s)#(\d+)\b|[Mm]erge pull request #(\d+)")
+_PR = re.compile(r"(?:\(|^|\s)#(\d+)\b")
+_PR_SUFFIX = re.compile(r"\s*\(#\d+\)")
 _FOOTER = re.compile(r"^(?P<key>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]| #)(?P<value>.*)$")
+_PARAGRAPH = re.compile(r"\n\s*\n")
 _REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
 
 BREAKING_KEYS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
@@ -21,15 +23,14 @@ FLAG_KEYS = frozenset({"flag", "feature-flag", "flag-default"})
 MIGRATION_KEYS = frozenset({"migration", "migrations", "db-migration"})
 
 
-@dataclass(frozen=True)
-class Footer:
+class Footer(NamedTuple):
     key: str
     value: str
 
 
-@dataclass(frozen=True)
-class Change:
-    """One commit as the notes see it."""
+class Change(NamedTuple):
+    """One commit as the notes see it. A NamedTuple, not a frozen dataclass: a whole history is
+    tens of thousands of these, and tuple construction is several times cheaper."""
 
     sha: str
     type: str  # feat, fix, perf, ... or "other" when the header is not conventional
@@ -58,11 +59,13 @@ def parse_change(
     subject, _, body = message.partition("\n")
     subject = subject.strip()
     header = _HEADER.match(subject)
-    footers = _footers(body)
-    breaking_notes = [f.value for f in footers if f.key in BREAKING_KEYS]
-    prs = tuple(dict.fromkeys(int(next(g for g in m.groups() if g)) for m in _PR.finditer(subject)))
-    description = _PR.sub("", subject).strip() if header is None else header["desc"]
-    description = re.sub(r"\s*\(#\d+\)", "", description).strip()
+    footers = _footers(body) if body else ()
+    breaking_notes = [f.value for f in footers if f.key in BREAKING_KEYS] if footers else []
+    description = subject if header is None else header["desc"]
+    prs: tuple[int, ...] = ()
+    if "#" in subject:  # most subjects carry no PR number: skip the regexes
+        prs = tuple(dict.fromkeys(int(n) for n in _PR.findall(subject)))
+        description = _PR_SUFFIX.sub("", description).strip()
     if header is None:
         revert = _REVERT.match(subject)
         return Change(
@@ -99,7 +102,9 @@ def parse_change(
 def _footers(body: str) -> tuple[Footer, ...]:
     """Footers are the trailing paragraph of `key: value` lines (continuation lines indented or
     plain text join the previous value, as git trailers and the spec allow)."""
-    paragraphs = [p for p in re.split(r"\n\s*\n", body.strip()) if p.strip()]
+    if ":" not in body and "#" not in body:
+        return ()
+    paragraphs = [p for p in _PARAGRAPH.split(body.strip()) if p.strip()]
     found: list[Footer] = []
     for paragraph in paragraphs:
         lines = paragraph.splitlines()

@@ -81,20 +81,22 @@ def build_notes(changes: Iterable[Change], links: Links, context: Context) -> di
     total = quiet = 0
     for change in changes:
         total += 1
-        item = entry(change, links)
         authors[change.author] = authors.get(change.author, 0) + 1
+        key = change.type if change.type in sections else "other"
+        listed = change.type not in QUIET_TYPES and not (key == "other" and change.conventional)
+        notable = change.breaking or change.footers or change.scope
+        if not (listed or notable):
+            quiet += 1  # quiet types and unknown conventional types are counted, not listed
+            continue
+        item = entry(change, links)
         if change.breaking:
             sections["breaking"].append(item)
         flags.extend({**item, "flag": v} for v in change.footer_values(FLAG_KEYS))
         migrations.extend(_migrations(change, item))
-        if change.type in QUIET_TYPES:
+        if listed:
+            sections[key].append(item)
+        else:
             quiet += 1
-            continue
-        key = change.type if change.type in sections else "other"
-        if key == "other" and change.conventional:
-            quiet += 1  # an unknown conventional type is noise, not an "other" change
-            continue
-        sections[key].append(item)
     return {
         "version": context.version,
         "previous": context.previous,

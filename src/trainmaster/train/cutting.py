@@ -93,6 +93,63 @@ def previous_release(git: GitRepo, policy: Policy, tip: str) -> tuple[str, str] 
     return latest_release(git.tags(tag_glob(pattern), merged_into=tip), pattern)
 
 
+@dataclass(frozen=True)
+class Draft:
+    """What a cut at `now` would ship, before any refusal is considered."""
+
+    tip: str
+    previous: tuple[str, str] | None
+    changes: tuple[Change, ...]
+    version: str
+    tag: str
+    branch: str
+
+
+def draft_cut(policy: Policy, git: GitRepo, now: datetime) -> Draft:
+    train = policy.train
+    tip = release_tip(git, policy)
+    previous = previous_release(git, policy, tip)
+    changes = read_changes(git, [f"{previous[0]}..{tip}" if previous else tip])
+    if train.versioning.scheme is VersionScheme.CALVER:
+        existing = [version_of_tag(t, train.tag) or "" for t in git.tags(tag_glob(train.tag))]
+        today = now.astimezone(zone(train.cadence.timezone)).date()
+        version = next_calver(train.versioning.calver_format, today, existing)
+    else:
+        version = next_semver(
+            previous[1] if previous else None, bump_for(changes), train.versioning.initial
+        )
+    return Draft(
+        tip=tip,
+        previous=previous,
+        changes=tuple(changes),
+        version=version,
+        tag=train.tag.format(version=version),
+        branch=train.release_branch.format(version=version),
+    )
+
+
+def cut_refusals(
+    policy: Policy, git: GitRepo, draft: Draft, now: datetime, override_reason: str | None
+) -> list[str]:
+    """Every reason the cut must not happen (empty: go)."""
+    found = []
+    if git.is_dirty():
+        found.append("the working tree has uncommitted changes; commit or stash them first")
+    if not draft.changes:
+        found.append(f"no new commits since {draft.previous[0] if draft.previous else 'the start'}")
+    if git.tag_exists(draft.tag):
+        found.append(f"tag {draft.tag} already exists")
+    if git.branch_exists(draft.branch):
+        found.append(f"branch {draft.branch} already exists")
+    frozen = freeze_at(policy.train, now)
+    if frozen and not (override_reason or "").strip():
+        found.append(
+            f"inside the freeze window {frozen.name}: {frozen.reason} (until "
+            f"{frozen.end.isoformat()}); cut with --override-reason '<why>' to go anyway"
+        )
+    return found
+
+
 def plan_cut(
     policy: Policy,
     git: GitRepo,
@@ -105,41 +162,23 @@ def plan_cut(
     """Refuses (CutRefused) a dirty tree, no new commits, an existing tag or branch, and a freeze
     window without an override reason."""
     git.check_repository()
-    train = policy.train
-    if git.is_dirty():
-        raise CutRefused("the working tree has uncommitted changes; commit or stash them first")
-    tip = release_tip(git, policy)
-    previous = previous_release(git, policy, tip)
-    changes = read_changes(git, [f"{previous[0]}..{tip}" if previous else tip])
-    if not changes:
-        raise CutRefused(f"no new commits since {previous[0] if previous else 'the start'}")
-    if train.versioning.scheme is VersionScheme.CALVER:
-        existing = [version_of_tag(t, train.tag) or "" for t in git.tags(tag_glob(train.tag))]
-        today = now.astimezone(zone(train.cadence.timezone)).date()
-        version = next_calver(train.versioning.calver_format, today, existing)
-    else:
-        version = next_semver(
-            previous[1] if previous else None, bump_for(changes), train.versioning.initial
-        )
-    tag = train.tag.format(version=version)
-    branch = train.release_branch.format(version=version)
-    _refuse_existing(git, tag, branch)
-    frozen = freeze_at(train, now)
+    draft = draft_cut(policy, git, now)
+    refusals = cut_refusals(policy, git, draft, now, override_reason)
+    if refusals:
+        raise CutRefused("; ".join(refusals))
+    frozen = freeze_at(policy.train, now)
     freeze = f"{frozen.name}: {frozen.reason}" if frozen else None
-    if freeze and not (override_reason or "").strip():
-        raise CutRefused(
-            f"inside the freeze window {freeze} (until {frozen.end.isoformat()}); "  # type: ignore[union-attr]
-            "cut with --override-reason '<why>' to go anyway"
-        )
-    effects, skipped = _effects(policy, git, tag, branch, tip, version, notes, forge_enabled)
+    effects, skipped = _effects(
+        policy, git, draft.tag, draft.branch, draft.tip, draft.version, notes, forge_enabled
+    )
     return CutPlan(
         kind=SCHEDULED,
-        version=version,
-        tag=tag,
-        branch=branch,
-        sha=tip,
-        previous_tag=previous[0] if previous else None,
-        changes=tuple(changes),
+        version=draft.version,
+        tag=draft.tag,
+        branch=draft.branch,
+        sha=draft.tip,
+        previous_tag=draft.previous[0] if draft.previous else None,
+        changes=draft.changes,
         effects=tuple(effects),
         skipped=tuple(skipped),
         freeze=freeze,

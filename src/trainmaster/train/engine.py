@@ -49,6 +49,7 @@ class Outcome:
     state: TrainState
     applied: tuple[dict[str, Any], ...] = ()
     message: str = ""
+    planned: tuple[dict[str, Any], ...] = ()  # the effects a dry run would apply
 
 
 class TrainEngine:
@@ -87,6 +88,11 @@ class TrainEngine:
         with self.store.transaction() as session:
             return self.load(session, train_id)
 
+    def plan(self, train_id: str, make_event: Callable[[TrainState], Event]) -> Transition:
+        """What `transition` would do, changing nothing (the `--dry-run` of every command)."""
+        before = self.state(train_id)
+        return next_state(before, make_event(before))
+
     def transition(
         self,
         train_id: str,
@@ -97,9 +103,13 @@ class TrainEngine:
         expected_version: int | None = None,
         extra_effects: Callable[[TrainState, ClusterAction], dict[str, Any]] | None = None,
         also: Callable[[Session, TrainState], None] | None = None,
+        dry_run: bool = False,
     ) -> Outcome:
         """Resume leftovers, decide, then save the new state with its intents and audit event in
         one transaction; the save fails with ConflictError if the train moved since it was read."""
+        if dry_run:
+            planned = self.plan(train_id, make_event)
+            return Outcome(planned.state, message=planned.audit, planned=_planned(planned))
         self.resume(train_id)
         now = self.now()
         before = self.state(train_id)
@@ -199,6 +209,15 @@ class TrainEngine:
             target=f"train/{train_id}/{stage}",
             payload={"status": transition.state.stage(stage).status.value},
         )
+
+
+def _planned(transition: Transition) -> tuple[dict[str, Any], ...]:
+    return tuple(
+        {"effect": f"cluster.{a.verb}", "stage": a.stage, "image": a.image}
+        if isinstance(a, ClusterAction)
+        else {"effect": type(a).__name__, "stage": a.stage}
+        for a in transition.actions
+    )
 
 
 def _params(

@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainmaster.adapters.git.repo import GitRepo
@@ -24,7 +23,7 @@ from trainmaster.errors import UsageError
 from trainmaster.notes.release import Context
 from trainmaster.rollout.port import DIGEST_REF, Target
 from trainmaster.store import Store
-from trainmaster.store.models import StageRunRow, TrainRow
+from trainmaster.store.models import TrainRow
 from trainmaster.train.cutting import CutPlan, CutRefused, plan_cut, plan_hotfix
 from trainmaster.train.effects import Checkpoint, Ports, no_checkpoint, record_intents
 from trainmaster.train.engine import Clock, Outcome, TrainEngine, system_clock
@@ -36,25 +35,18 @@ from trainmaster.train.model import (
     Promote,
     RecordArtifact,
     Rollback,
-    StageStatus,
     TrainState,
     TrainStatus,
     Verified,
 )
-from trainmaster.train.records import record_gate_results
+from trainmaster.train.queries import current_train, describe, latest_train, train_list
+from trainmaster.train.records import load_train_row, record_gate_results
 from trainmaster.train.rules import HOTFIX
 from trainmaster.train.verification import Verifier
 
 if TYPE_CHECKING:
     from trainmaster.forge import Forge
     from trainmaster.rollout.port import Cluster
-
-ROLLBACK_FROM = (
-    StageStatus.PROMOTED,
-    StageStatus.AWAITING_APPROVAL,
-    StageStatus.VERIFYING,
-    StageStatus.FAILED,
-)
 
 
 class TrainService(TrainEngine):
@@ -188,12 +180,15 @@ class TrainService(TrainEngine):
             raise UsageError(f"{digest!r} is not an immutable image digest (repo@sha256:<64 hex>)")
         return text
 
-    def deploy(self, train_id: str, stage: str, *, reason: str = "") -> Outcome:
+    def deploy(
+        self, train_id: str, stage: str, *, reason: str = "", dry_run: bool = False
+    ) -> Outcome:
         current = self._serving(stage)
         return self.transition(
             train_id,
             lambda s: Deploy(stage, self.actor, self.now(), current=current),
             reason=reason or f"deploy to {stage}",
+            dry_run=dry_run,
         )
 
     def verify(self, train_id: str, stage: str, inputs: Any = None) -> Outcome:
@@ -237,6 +232,7 @@ class TrainService(TrainEngine):
         *,
         override_freeze: str | None = None,
         expected_version: int | None = None,
+        dry_run: bool = False,
     ) -> Outcome:
         return self.transition(
             train_id,
@@ -244,6 +240,7 @@ class TrainService(TrainEngine):
             reason=reason,
             actor=actor,
             expected_version=expected_version,
+            dry_run=dry_run,
         )
 
     def rollback(
@@ -254,9 +251,11 @@ class TrainService(TrainEngine):
         to_digest: str | None = None,
         *,
         train_id: str | None = None,
+        dry_run: bool = False,
     ) -> Outcome:
         self.policy.stage(stage)
-        self.resume()
+        if not dry_run:
+            self.resume()
         target = self.image_ref(to_digest) if to_digest else None
         train = train_id or self._current_train(stage)
         return self.transition(
@@ -265,6 +264,7 @@ class TrainService(TrainEngine):
             reason=reason,
             actor=actor,
             extra_effects=self._revision_before,
+            dry_run=dry_run,
         )
 
     def abort(self, train_id: str, actor: str, reason: str) -> Outcome:
@@ -287,57 +287,25 @@ class TrainService(TrainEngine):
         return self.ports.cluster.status(target_for(self.policy, stage)).stable
 
     def _current_train(self, stage: str) -> str:
-        """The train a stage rollback applies to: the latest one deployed there."""
         with self.store.transaction() as session:
-            found = session.execute(
-                select(StageRunRow.train_id)
-                .where(
-                    StageRunRow.stage == stage,
-                    StageRunRow.state.in_([s.value for s in ROLLBACK_FROM]),
-                )
-                .order_by(StageRunRow.updated_at.desc(), StageRunRow.id.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-        if found is None:
-            raise UsageError(f"no train is deployed to {stage}; nothing to roll back")
-        return str(found)
+            return current_train(session, stage)
 
     # --- reading --------------------------------------------------------------------------
 
     def status(self, train_id: str | None = None) -> dict[str, Any]:
-        from trainmaster.train.report import describe
-
-        train = train_id or self._latest_train()
         with self.store.transaction() as session:
+            train = train_id or latest_train(session)
             state = self.load(session, train)
-            row = session.get(TrainRow, train)
-            assert row is not None
-            return describe(session, state, row, self.now())
+            return describe(session, state, load_train_row(session, train), self.now())
+
+    def preview(self, at: datetime | None = None) -> dict[str, Any]:
+        from trainmaster.train.preview import preview
+
+        return preview(self.policy, self.git, self.now(), at=at, base_dir=self.base_dir)
 
     def list(self) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
-            rows = session.execute(select(TrainRow).order_by(TrainRow.created_at.desc())).scalars()
-            return [
-                {
-                    "train": r.id,
-                    "kind": r.kind,
-                    "version": r.version,
-                    "status": r.state,
-                    "digest": r.digest,
-                    "author": r.author,
-                    "created_at": r.created_at.isoformat(),
-                }
-                for r in rows
-            ]
-
-    def _latest_train(self) -> str:
-        with self.store.transaction() as session:
-            found = session.execute(
-                select(TrainRow.id).order_by(TrainRow.created_at.desc()).limit(1)
-            ).scalar_one_or_none()
-        if found is None:
-            raise UsageError("no trains yet; cut one with `trainmaster train cut`")
-        return str(found)
+            return train_list(session)
 
 
 def target_for(policy: Policy, stage: str) -> Target:

@@ -17,15 +17,14 @@ from pathlib import Path
 
 from trainmaster.errors import ExternalError, UsageError
 
-# hash, parents, author name, author email, author date, raw message (subject + body)
-_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%B")
+# hash, author name, author email, author date, raw message (subject + body)
+_FIELDS = ("%H", "%an", "%ae", "%aI", "%B")
 _LOG_FORMAT = "%x00".join(_FIELDS)
 
 
 @dataclass(frozen=True)
 class RawCommit:
     sha: str
-    parents: tuple[str, ...]
     author: str
     email: str
     date: str  # ISO 8601 with offset, as git wrote it
@@ -204,11 +203,10 @@ def parse_log(out: str) -> list[RawCommit]:
     width = len(_FIELDS)
     commits: list[RawCommit] = []
     for i in range(0, len(tokens) - width + 1, width):
-        sha, parents, author, email, date, message = tokens[i : i + width]
+        sha, author, email, date, message = tokens[i : i + width]
         commits.append(
             RawCommit(
                 sha=sha.lstrip("\n"),
-                parents=tuple(parents.split()),
                 author=author,
                 email=email,
                 date=date,

@@ -1,4 +1,5 @@
-"""`train status`: a train's state, per stage what it waits for, and unfinished effects."""
+"""Reading trains: `train status` (per stage what it waits for, unfinished effects), `train list`,
+and which train a stage rollback applies to."""
 
 from __future__ import annotations
 
@@ -9,9 +10,55 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trainmaster.store.models import TrainEffectRow, TrainRow
+from trainmaster.errors import UsageError
+from trainmaster.store.models import StageRunRow, TrainEffectRow, TrainRow
 from trainmaster.train.approvals import counted_approvals, promotion_blockers
 from trainmaster.train.model import StageStatus, TrainState
+
+ROLLBACK_FROM = (
+    StageStatus.PROMOTED,
+    StageStatus.AWAITING_APPROVAL,
+    StageStatus.VERIFYING,
+    StageStatus.FAILED,
+)
+
+
+def train_list(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(select(TrainRow).order_by(TrainRow.created_at.desc())).scalars()
+    return [
+        {
+            "train": r.id,
+            "kind": r.kind,
+            "version": r.version,
+            "status": r.state,
+            "digest": r.digest,
+            "author": r.author,
+            "created_at": r.created_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+def latest_train(session: Session) -> str:
+    found = session.execute(
+        select(TrainRow.id).order_by(TrainRow.created_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise UsageError("no trains yet; cut one with `trainmaster train cut`")
+    return str(found)
+
+
+def current_train(session: Session, stage: str) -> str:
+    """The train a stage rollback applies to: the latest one deployed there."""
+    found = session.execute(
+        select(StageRunRow.train_id)
+        .where(StageRunRow.stage == stage, StageRunRow.state.in_([s.value for s in ROLLBACK_FROM]))
+        .order_by(StageRunRow.updated_at.desc(), StageRunRow.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise UsageError(f"no train is deployed to {stage}; nothing to roll back")
+    return str(found)
 
 
 def describe(session: Session, state: TrainState, row: TrainRow, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,471 @@
+"""`train …` (schedule, preview, cut, hotfix, artifact, deploy, verify, status, list, abort,
+resume), `approve`, `promote`, `rollback`, `notes`, `announce`. Parse → service → render."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
+
+if TYPE_CHECKING:
+    from trainmaster.config import Policy
+    from trainmaster.train.engine import Outcome
+    from trainmaster.train.service import TrainService
+
+train_app = typer.Typer(
+    help="The release train: schedule, cut, hotfix, stages.", no_args_is_help=True
+)
+
+Env = Annotated[str, typer.Option("--env", help="Stage (environment), e.g. stage or prod.")]
+Reason = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")]
+Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(train_app, name="train")
+    app.command("approve")(approve)
+    app.command("promote")(promote)
+    app.command("rollback")(rollback)
+    app.command("notes")(notes)
+    app.command("announce")(announce)
+
+
+def _service(
+    state: Context, *, forge: bool = False, dry_run: bool = False, verifier: Any = None
+) -> TrainService:
+    from trainmaster.train.wiring import build_service
+
+    base = state.policy_path.resolve().parent
+    return build_service(
+        state.policy,
+        state.store(),
+        Path.cwd(),
+        actor=state.actor,
+        base_dir=base,
+        forge=forge,
+        dry_run=dry_run,
+        verifier=verifier,
+    )
+
+
+def _time(text: str | None) -> datetime:
+    from trainmaster.cli.gate_cmds import parse_instant
+
+    return parse_instant(text)
+
+
+def _show_outcome(state: Context, outcome: Outcome, done: str, as_json: bool) -> None:
+    data = {
+        "train": outcome.state.id,
+        "status": outcome.state.status.value,
+        "stages": {s.name: s.status.value for s in outcome.state.stages},
+        "applied": list(outcome.applied),
+        "planned": list(outcome.planned),
+        "message": outcome.message,
+    }
+    if as_json or state.json_output:
+        emit_json(data)
+        return
+    out = console()
+    if outcome.planned or (
+        outcome.message and not outcome.applied and outcome.message != "nothing to do"
+    ):
+        out.print(f"plan ({outcome.message}), nothing changed:", markup=False)
+        for item in outcome.planned:
+            out.print(f"  {item['effect']} {item['stage']} {item.get('image') or ''}", markup=False)
+        return
+    out.print(outcome.message if outcome.message == "nothing to do" else done, markup=False)
+    for item in outcome.applied:
+        out.print(f"  {item['kind']}: {item.get('applied') or item.get('skipped')}", markup=False)
+
+
+# --- train group -------------------------------------------------------------------------------
+
+
+@train_app.command("schedule")
+def schedule(
+    typer_ctx: typer.Context,
+    next_n: Annotated[int, typer.Option("--next", help="How many upcoming cuts.")] = 5,
+    since: Annotated[str | None, typer.Option("--from", help="Start instant (RFC 3339).")] = None,
+    as_json: Json = False,
+) -> None:
+    """Upcoming cuts from the cadence (cron + time zone), freeze windows and skip dates."""
+    from trainmaster.train.schedule import upcoming
+
+    state = ctx(typer_ctx)
+    cuts = [c.as_dict() for c in upcoming(state.policy.train, _time(since), next_n)]
+    if as_json or state.json_output:
+        emit_json({"timezone": state.policy.train.cadence.timezone, "cuts": cuts})
+        return
+    from rich.table import Table
+
+    table = Table("when (local)", "UTC", "day", "status", "why")
+    for c in cuts:
+        table.add_row(
+            c["at"][:16].replace("T", " "),
+            c["at_utc"][:16].replace("T", " "),
+            c["weekday"],
+            c["status"],
+            c["reason"],
+        )
+    console().print(table)
+
+
+@train_app.command("preview")
+def preview(
+    typer_ctx: typer.Context,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Cut time (default: the next cut).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """What happens at the next cut: commits, version, notes, gates, approvals. Changes nothing."""
+    from trainmaster.adapters.git.repo import GitRepo
+    from trainmaster.train.preview import preview as make_preview
+
+    state = ctx(typer_ctx)
+    data = make_preview(
+        state.policy,
+        GitRepo(Path.cwd()),
+        datetime.now(UTC),
+        at=_time(at) if at else None,
+        base_dir=state.policy_path.resolve().parent,
+    )
+    if as_json or state.json_output:
+        emit_json(data)
+        return
+    out = console()
+    out.print(
+        f"cut at {data['at']}: {data['tag']} ({len(data['commits'])} commits) on {data['branch']}",
+        markup=False,
+    )
+    for reason in data["would_refuse"]:
+        out.print(f"  would be refused: {reason}", markup=False)
+    for s in data["stages"]:
+        gates = ", ".join(s["gates"]) or "no gates"
+        out.print(
+            f"  {s['stage']}: {gates}; {s['approvals']} approval(s); wait {s['wait']}s",
+            markup=False,
+        )
+    out.print("")
+    out.print(data["notes"], markup=False)
+
+
+@train_app.command("cut")
+def cut(
+    typer_ctx: typer.Context,
+    dry_run: DryRun = False,
+    override_reason: Annotated[
+        str | None, typer.Option("--override-reason", help="Cut inside a freeze window, because…")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Cut the train: version, release branch, annotated tag, release draft with the notes."""
+    state = ctx(typer_ctx)
+    plan = _service(state, forge=True, dry_run=dry_run).cut(
+        dry_run=dry_run, override_reason=override_reason
+    )
+    _show_plan(state, plan, dry_run, as_json)
+
+
+@train_app.command("hotfix")
+def hotfix(
+    typer_ctx: typer.Context,
+    from_tag: Annotated[str, typer.Option("--from", help="Released tag to branch from.")],
+    pick: Annotated[list[str], typer.Option("--pick", help="Commit to cherry-pick (repeat).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why this hotfix.")] = "",
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """The hotfix lane: branch from a released tag, cherry-pick, patch version, back-merge PR."""
+    state = ctx(typer_ctx)
+    service = _service(state, forge=True, dry_run=dry_run)
+    plan = service.hotfix(from_tag, pick, dry_run=dry_run, reason=reason)
+    _show_plan(state, plan, dry_run, as_json)
+
+
+def _show_plan(state: Context, plan: Any, dry_run: bool, as_json: bool) -> None:
+    data = {**plan.as_dict(), "dry_run": dry_run, "notes": plan.notes}
+    if as_json or state.json_output:
+        emit_json(data)
+        return
+    out = console()
+    verb = "would cut" if dry_run else "cut"
+    out.print(
+        f"{verb} {plan.tag} ({plan.kind}, {len(plan.changes)} commits) at {plan.sha[:12]}",
+        markup=False,
+    )
+    for kind, params in plan.effects:
+        name = params.get("name") or params.get("tag") or params.get("head") or ""
+        out.print(f"  {'plan' if dry_run else 'done'}: {kind} {name}", markup=False)
+    for skipped in plan.skipped:
+        out.print(f"  skipped: {skipped}", markup=False)
+    if not dry_run:
+        step_summary(plan.notes)
+
+
+@train_app.command("artifact")
+def artifact(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")],
+    digest: Annotated[str, typer.Argument(help="sha256:<hex> or repo@sha256:<hex>.")],
+    as_json: Json = False,
+) -> None:
+    """Record the train's artifact digest; approvals and gate results bind to it."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).record_artifact(train, digest)
+    _show_outcome(state, outcome, f"{train}: artifact {outcome.state.digest}", as_json)
+
+
+@train_app.command("deploy")
+def deploy(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument()],
+    env: Env,
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """Deploy the train's artifact to a stage (gate order: the stage before must be promoted)."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).deploy(train, env, dry_run=dry_run)
+    _show_outcome(state, outcome, f"{train} deployed to {env}; now verify it", as_json)
+
+
+@train_app.command("verify")
+def verify(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument()],
+    env: Env,
+    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
+    k6: Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")] = None,
+    smoke: Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")] = None,
+    migrations: Annotated[
+        Path | None, typer.Option("--migrations", help="Migrations JSON.")
+    ] = None,
+    ci_checks: Annotated[
+        str | None, typer.Option("--ci-checks", help="success|failure|pending")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Run the stage's gates for the deployed digest; a failure revokes its approvals."""
+    from trainmaster.cli.gate_cmds import gather_inputs
+    from trainmaster.train.wiring import gates_verifier
+
+    state = ctx(typer_ctx)
+    inputs = gather_inputs(
+        state.policy,
+        env,
+        k6=k6,
+        locust=None,
+        smoke=smoke,
+        migrations=migrations,
+        ci_checks=ci_checks,
+        preview=None,
+    )
+    service = _service(state, verifier=gates_verifier(state.policy, prometheus))
+    outcome = service.verify(train, env, inputs)
+    view = outcome.state.stage(env)
+    _show_outcome(
+        state, outcome, f"{train} on {env}: {view.status.value} {dict(view.gate_verdicts)}", as_json
+    )
+    if view.status.value == "failed":
+        from trainmaster.errors import CheckFailed
+
+        raise CheckFailed(f"{env} verification failed for {train}; its approvals are revoked")
+
+
+@train_app.command("status")
+def status(
+    typer_ctx: typer.Context,
+    train: Annotated[str | None, typer.Argument()] = None,
+    as_json: Json = False,
+) -> None:
+    """A train's state, per stage: gates, approvals counted, what promotion waits for."""
+    state = ctx(typer_ctx)
+    data = _service(state).status(train)
+    if as_json or state.json_output:
+        emit_json(data)
+        return
+    from rich.table import Table
+
+    out = console()
+    out.print(
+        f"{data['train']} ({data['kind']}) {data['status']} digest={data['digest'] or '-'}",
+        markup=False,
+    )
+    table = Table("stage", "status", "gates", "approvals", "waiting for")
+    for s in data["stages"]:
+        gates = ", ".join(f"{g}={v}" for g, v in s["gates"].items()) or "-"
+        table.add_row(
+            s["stage"],
+            s["status"],
+            gates,
+            f"{s['counted']}/{s['quorum']}",
+            "; ".join(s["waiting_for"]) or "-",
+        )
+    out.print(table)
+    for key in data["pending_effects"]:
+        out.print(f"pending effect: {key} (run `trainmaster train resume`)", markup=False)
+
+
+@train_app.command("list")
+def list_trains(typer_ctx: typer.Context, as_json: Json = False) -> None:
+    """Every train, newest first."""
+    state = ctx(typer_ctx)
+    rows = _service(state).list()
+    if as_json or state.json_output:
+        emit_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("train", "kind", "status", "digest", "author", "created")
+    for r in rows:
+        table.add_row(
+            r["train"],
+            r["kind"],
+            r["status"],
+            (r["digest"] or "-")[-19:],
+            r["author"],
+            r["created_at"][:16],
+        )
+    console().print(table)
+
+
+@train_app.command("abort")
+def abort(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument()],
+    reason: Reason,
+    as_json: Json = False,
+) -> None:
+    """Abort a train that has not been released."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).abort(train, state.actor, reason)
+    _show_outcome(state, outcome, f"{train} aborted", as_json)
+
+
+@train_app.command("resume")
+def resume(
+    typer_ctx: typer.Context,
+    train: Annotated[str | None, typer.Argument()] = None,
+    as_json: Json = False,
+) -> None:
+    """Finish effects a killed run left pending (never repeats one already done)."""
+    state = ctx(typer_ctx)
+    applied = _service(state, forge=True).resume(train)
+    if as_json or state.json_output:
+        emit_json({"applied": list(applied)})
+        return
+    console().print(f"resumed {len(applied)} pending effect(s)", markup=False)
+
+
+# --- approve / promote / rollback ---------------------------------------------------------------
+
+
+def approve(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument()],
+    env: Env,
+    reason: Reason,
+    as_json: Json = False,
+) -> None:
+    """Approve a train's digest for a stage (distinct people, not its author, with a reason)."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).approve(train, env, state.actor, reason)
+    view = outcome.state.stage(env)
+    live = len([a for a in view.approvals if not a.revoked])
+    done = f"{state.actor} approved {train} for {env} ({live} approval(s) on record)"
+    _show_outcome(state, outcome, done, as_json)
+
+
+def promote(
+    typer_ctx: typer.Context,
+    train: Annotated[str, typer.Argument()],
+    env: Env,
+    reason: Reason,
+    override_freeze: Annotated[
+        str | None, typer.Option("--override-freeze", help="Promote inside a freeze, because…")
+    ] = None,
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """Promote a verified, approved digest (exit 5 listing every unmet rule)."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).promote(
+        train, env, state.actor, reason, override_freeze=override_freeze, dry_run=dry_run
+    )
+    _show_outcome(state, outcome, f"{train} promoted to {env}", as_json)
+
+
+def rollback(
+    typer_ctx: typer.Context,
+    env: Env,
+    reason: Reason,
+    to: Annotated[
+        str | None, typer.Option("--to", help="Digest to pin (default: the previous).")
+    ] = None,
+    train: Annotated[
+        str | None, typer.Option("--train", help="Train (default: latest on ENV).")
+    ] = None,
+    dry_run: DryRun = False,
+    as_json: Json = False,
+) -> None:
+    """Roll a stage back in one command: pin the previous (or given) digest."""
+    state = ctx(typer_ctx)
+    outcome = _service(state).rollback(
+        env, state.actor, reason, to, train_id=train, dry_run=dry_run
+    )
+    _show_outcome(state, outcome, f"{outcome.state.id} rolled back on {env}", as_json)
+
+
+# --- notes / announce -----------------------------------------------------------------------------
+
+Range = Annotated[
+    str | None,
+    typer.Argument(help="FROM..TO, or a revision for its whole history (default: last tag..HEAD)."),
+]
+Format = Annotated[str, typer.Option("--format", help="md, json or slack.")]
+
+
+def notes(typer_ctx: typer.Context, revisions: Range = None, fmt: Format = "md") -> None:
+    """Release notes from Conventional Commits: features, fixes, flags, migrations, SLO status."""
+    _notes(ctx(typer_ctx), revisions, fmt, "release")
+
+
+def announce(typer_ctx: typer.Context, revisions: Range = None, fmt: Format = "md") -> None:
+    """The change announcement: impact, risk & rollback, owner & on-call, migrations & flags."""
+    _notes(ctx(typer_ctx), revisions, fmt, "announce")
+
+
+def _notes(state: Context, revisions: str | None, fmt: str, kind: str) -> None:
+    import sys
+
+    from trainmaster.notes.render import check_format
+    from trainmaster.train.notes_source import render_notes
+
+    chosen = check_format("json" if state.json_output else fmt)
+    policy = _policy_or_default(state)
+    text = render_notes(
+        policy,
+        Path.cwd(),
+        revisions,
+        fmt=chosen,
+        kind=kind,  # type: ignore[arg-type]
+        store=state.store if state.policy_path.exists() else None,
+        base_dir=state.policy_path.resolve().parent,
+    )
+    sys.stdout.write(text)
+
+
+def _policy_or_default(state: Context) -> Policy:
+    """Notes work in any repository: without a policy file they use the defaults."""
+    if state.policy_path.exists():
+        return state.policy
+    from trainmaster.config import Policy
+
+    return Policy()

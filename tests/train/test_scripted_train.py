@@ -1,0 +1,55 @@
+"""A whole train on real git and both stores: cut → stage → approvals → prod → rollback."""
+
+from __future__ import annotations
+
+from tests.train.conftest import Rig
+from tests.train.fakes import DIGEST_A, DIGEST_OLD, git
+from trainmaster.audit import AuditLog
+
+
+def test_cut_stage_approvals_prod_rollback(rig: Rig) -> None:
+    rig.cluster.pin(rig.service().ports.target("prod"), DIGEST_OLD)  # what prod ran before
+    rig.cluster.calls.clear()
+    captain = rig.service("captain")
+    plan = captain.cut()
+    assert (plan.version, plan.tag, plan.branch) == ("1.1.0", "v1.1.0", "release/1.1.0")
+    assert git(rig.repo, "cat-file", "-t", "v1.1.0") == "tag"  # annotated
+    assert git(rig.repo, "rev-parse", "release/1.1.0") == git(rig.repo, "rev-parse", "main")
+    assert "add the orders endpoint" in rig.forge.bodies["v1.1.0"]
+    assert captain.status("v1.1.0")["status"] == "open"
+
+    captain.record_artifact("v1.1.0", DIGEST_A)
+    captain.deploy("v1.1.0", "stage")
+    captain.verify("v1.1.0", "stage")
+    rig.service("alice").approve("v1.1.0", "stage", "alice", "smoke and load look fine")
+    rig.service("bob").promote("v1.1.0", "stage", "bob", "stage is green")
+    assert captain.status("v1.1.0")["stages"][0]["status"] == "promoted"
+
+    captain.deploy("v1.1.0", "prod")
+    captain.verify("v1.1.0", "prod")
+    rig.service("alice").approve("v1.1.0", "prod", "alice", "dashboards green")
+    rig.service("carol").approve("v1.1.0", "prod", "carol", "error budget fine")
+    rig.clock.advance(minutes=10)
+    outcome = rig.service("bob").promote("v1.1.0", "prod", "bob", "ship it")
+    assert outcome.state.status.value == "released"
+    assert rig.cluster.states["prod"].stable == DIGEST_A
+
+    rig.service("dave").rollback("prod", "dave", "p95 regression")
+    assert rig.cluster.states["prod"].stable == DIGEST_OLD
+    status = captain.status("v1.1.0")
+    assert status["status"] == "rolled_back"
+    assert [a["revoked"] for a in status["stages"][1]["approvals"]] == [True, True]
+    assert rig.cluster.calls == [
+        ("deploy", "stage", DIGEST_A),
+        ("promote", "stage", DIGEST_A),
+        ("deploy", "prod", DIGEST_A),
+        ("promote", "prod", DIGEST_A),
+        ("pin", "prod", DIGEST_OLD),
+    ]
+    log = AuditLog(rig.store)
+    assert log.verify() is None
+    actions = [e.action for e in log.events()]
+    for expected in ("train.cut", "train.opened", "approve", "promote", "train.promoted", "rollback"):
+        assert expected in actions
+    promote = next(e for e in log.events(action="promote") if e.target.endswith("/prod"))
+    assert (promote.actor, promote.reason) == ("bob", "ship it")
