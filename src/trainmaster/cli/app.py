@@ -33,6 +33,8 @@ COMMAND_MODULES = [
     "trainmaster.cli.gate_cmds",
     "trainmaster.cli.rollout_cmds",
     "trainmaster.cli.checks_cmds",
+    "trainmaster.cli.evidence_cmds",
+    "trainmaster.cli.secrets_cmds",
 ]
 
 

@@ -1,0 +1,87 @@
+"""`secrets check`: sealed-secret layout and plaintext secrets; exit 1 on findings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
+from trainmaster.errors import CheckFailed, UsageError
+
+if TYPE_CHECKING:
+    from trainmaster.evidence.secrets.scan import ScanResult
+
+secrets_app = typer.Typer(
+    help="Secrets: sealed-secret layout and plaintext scanning.", no_args_is_help=True
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("check")
+def check(
+    typer_ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Repository or folder to check.")] = Path("."),
+    logs: Annotated[
+        list[Path] | None, typer.Option("--logs", help="CI log file or folder (repeatable).")
+    ] = None,
+    history: Annotated[bool, typer.Option("--history", help="Also scan all git history.")] = False,
+    sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here.")] = None,
+    allowlist: Annotated[
+        Path | None, typer.Option(help="Allowlist file (default PATH/.secrets-allowlist.yaml).")
+    ] = None,
+) -> None:
+    """Every secret manifest under deploy/<env>/secrets/ is a SealedSecret, each cluster's kubeseal
+    certificate is committed, and no plaintext secret is in the tree, history or CI logs."""
+    from trainmaster.evidence.secrets.sarif import to_sarif
+    from trainmaster.evidence.secrets.scan import check_secrets
+
+    state = ctx(typer_ctx)
+    result = check_secrets(path, logs=logs or [], with_history=history, allowlist=allowlist)
+    if sarif is not None:
+        try:
+            sarif.write_text(json.dumps(to_sarif(result.findings, result.notices), indent=2) + "\n")
+        except OSError as e:
+            raise UsageError(f"{sarif}: cannot write SARIF ({e.strerror})") from e
+    err = console(stderr=True)
+    for notice in result.notices:
+        err.print(f"notice: {notice.path}: {notice.message}", markup=False)
+    if state.json_output:
+        emit_json(
+            {
+                "findings": [f.__dict__ for f in result.findings],
+                "allowed": [{**f.__dict__, "reason": e.reason} for f, e in result.allowed],
+                "notices": [n.__dict__ for n in result.notices],
+                "files_scanned": result.files_scanned,
+            }
+        )
+    else:
+        _render(result)
+    for f in result.findings:
+        annotate(
+            "error",
+            f"{f.rule}: {f.message} ({f.fingerprint})",
+            file=f.path if f.source != "logs" else None,
+            line=f.line or None,
+        )
+    if result.findings:
+        step_summary(f"**secrets check**: {len(result.findings)} finding(s)")
+        raise CheckFailed(f"{len(result.findings)} secret finding(s)")
+
+
+def _render(result: ScanResult) -> None:
+    from rich.table import Table
+
+    out = console()
+    if result.findings:
+        table = Table("rule", "where", "fingerprint", "what")
+        for f in result.findings:
+            table.add_row(f.rule, f.location, f.fingerprint, f.message)
+        out.print(table)
+    allowed = f", {len(result.allowed)} allowlisted" if result.allowed else ""
+    out.print(f"{len(result.findings)} finding(s){allowed} in {result.files_scanned} file(s)")

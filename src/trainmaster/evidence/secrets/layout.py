@@ -1,0 +1,46 @@
+"""The sealed-secrets layout: each cluster that receives SealedSecrets has its kubeseal public
+certificate committed, so anyone can seal a secret for it without cluster access."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from trainmaster.evidence.secrets.findings import Finding, fingerprint
+
+CERT_SUFFIXES = (".pem", ".crt", ".cert")
+ENV_DIR = re.compile(r"^deploy/([^/]+)/")
+
+
+def environments(files: list[str]) -> list[str]:
+    """Environments whose folder has a secrets/ subfolder with anything in it."""
+    return sorted({m.group(1) for f in files if (m := re.match(r"^deploy/([^/]+)/secrets/", f))})
+
+
+def certificate_for(env: str, files: list[str], read: Callable[[str], str | None]) -> str | None:
+    """The committed certificate for `env`: a PEM certificate under deploy/<env>/, or one under
+    deploy/ whose file name names the environment (deploy/certs/prod.pem)."""
+    for path in files:
+        if not path.endswith(CERT_SUFFIXES) or not path.startswith("deploy/"):
+            continue
+        own = path.startswith(f"deploy/{env}/")
+        named = env in path.rsplit("/", 1)[-1]
+        if (own or named) and "BEGIN CERTIFICATE" in (read(path) or ""):
+            return path
+    return None
+
+
+def missing_certificates(files: list[str], read: Callable[[str], str | None]) -> list[Finding]:
+    return [
+        Finding(
+            "missing-kubeseal-cert",
+            f"deploy/{env}",
+            0,
+            fingerprint(f"missing-kubeseal-cert:{env}"),
+            f"deploy/{env}/secrets/ holds SealedSecrets but no kubeseal public certificate for "
+            f"the {env} cluster is committed (e.g. deploy/{env}/kubeseal.pem)",
+            source="layout",
+        )
+        for env in environments(files)
+        if certificate_for(env, files, read) is None
+    ]

@@ -1,0 +1,205 @@
+"""`secrets check`: layout, working tree, CI logs and (optionally) git history, each problem once.
+
+Reading is in sources.py, judging in patterns/structure/layout/engine; this module combines them
+and removes duplicates: a line a structural finding claimed is not reported again, our own
+formats win over detect-secrets on the same line, and a secret found in the tree is not reported
+again from history.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trainmaster.errors import UsageError
+from trainmaster.evidence.secrets import layout, patterns
+from trainmaster.evidence.secrets.allowlist import DEFAULT_NAME, Entry, apply_allowlist
+from trainmaster.evidence.secrets.allowlist import load_allowlist as _load
+from trainmaster.evidence.secrets.engine import engine, scan_lines
+from trainmaster.evidence.secrets.findings import RULES, Finding, Notice, Source, fingerprint
+from trainmaster.evidence.secrets.sources import (
+    MAX_FILE_BYTES,
+    Text,
+    history,
+    log_files,
+    read_text,
+    tree_files,
+)
+from trainmaster.evidence.secrets.structure import inspect_yaml, secrets_env
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding] = field(default_factory=list)
+    allowed: list[tuple[Finding, Entry]] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    files_scanned: int = 0
+
+
+def check_secrets(
+    root: Path,
+    *,
+    logs: Sequence[Path] = (),
+    with_history: bool = False,
+    allowlist: Path | None = None,
+) -> ScanResult:
+    if not root.exists():
+        raise UsageError(f"{root}: no such file or folder")
+    result = ScanResult()
+    base, files = (root.parent, [root.name]) if root.is_file() else (root, [])
+    files = files or tree_files(base, result.notices)
+    cache: dict[str, str | None] = {}
+
+    def read(path: str) -> str | None:
+        if path not in cache:
+            cache[path] = read_text(base / path, path, result.notices, MAX_FILE_BYTES)
+        return cache[path]
+
+    found: list[Finding] = []
+    with engine():
+        for path in files:
+            text = read(path)
+            if text is not None:
+                result.files_scanned += 1
+                found += scan_text(Text(path, text), "tree", result.notices)
+        found += layout.missing_certificates(files, read)
+        for log in log_files(list(logs), result.notices):
+            result.files_scanned += 1
+            found += scan_text(log, "logs", result.notices)
+        if with_history:
+            found += _history(base, found, result.notices)
+    entries = _entries(base, allowlist)
+    result.findings, result.allowed, unused = apply_allowlist(found, entries)
+    result.notices += [
+        Notice(str(allowlist or DEFAULT_NAME), f"line {e.line}: entry matched nothing; remove it")
+        for e in unused
+    ]
+    return result
+
+
+def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding]:
+    """Findings in one text: structure (YAML), our formats, then detect-secrets."""
+    lines = (
+        item.lines if item.lines is not None else tuple(enumerate(item.text.splitlines(), start=1))
+    )
+    findings: list[Finding] = []
+    claimed: set[int] = set()
+    if item.path.endswith(YAML_SUFFIXES) or (
+        secrets_env(item.path) and item.path.endswith(".json")
+    ):
+        findings, claimed = _structure(item, lines, notices)
+    seen: set[tuple[int, str]] = set()
+    own_lines: set[int] = set()
+    for hit in _own_hits(item, lines):
+        if hit.line in claimed or (hit.line, hit.secret) in seen:
+            continue
+        seen.add((hit.line, hit.secret))
+        own_lines.add(hit.line)
+        findings.append(
+            _finding(item, source, hit.rule, hit.line, hit.secret, RULES[hit.rule].title)
+        )
+    for engine_hit in scan_lines(item.path, lines):
+        key = (engine_hit.line, engine_hit.secret)
+        if engine_hit.line in claimed or engine_hit.line in own_lines or key in seen:
+            continue
+        if not _credible(engine_hit.type, engine_hit.secret):
+            continue
+        seen.add(key)
+        findings.append(
+            _finding(
+                item,
+                source,
+                "detect-secrets",
+                engine_hit.line,
+                engine_hit.secret,
+                f"{engine_hit.type} (detect-secrets)",
+                engine_hit.type,
+            )
+        )
+    return findings
+
+
+def _structure(
+    item: Text, lines: Sequence[tuple[int, str]], notices: list[Notice]
+) -> tuple[list[Finding], set[int]]:
+    """YAML structure of a file, or of the lines a commit added (a new file is added whole)."""
+    if item.lines is None:
+        structure = inspect_yaml(item.path, item.text)
+        if structure.error:
+            notices.append(Notice(item.path, structure.error))
+        return structure.findings, structure.claimed
+    structure = inspect_yaml(item.path, "\n".join(text for _, text in lines))
+    if structure.error:
+        return [], set()  # a partial diff of YAML rarely parses; line checks still apply
+    real = {i: number for i, (number, _) in enumerate(lines, start=1)}
+    found = [
+        dataclasses.replace(f, line=real.get(f.line, f.line), source="history", commit=item.commit)
+        for f in structure.findings
+        if f.source != "layout"  # layout is judged on the working tree only
+    ]
+    return found, {real[i] for i in structure.claimed if i in real}
+
+
+def _credible(kind: str, secret: str) -> bool:
+    """Drop detect-secrets hits our own rules judge better: PEM blocks (we require a body, not a
+    mention of the header), kubeseal ciphertext, and keyword matches whose value is a plain
+    identifier (`"imagePullSecrets": "name"`) rather than something a person would use."""
+    if kind == "Private Key" and "BEGIN" in secret:
+        return False
+    if patterns.is_sealed_ciphertext(secret):
+        return False
+    return not (kind == "Secret Keyword" and patterns.IDENTIFIER.fullmatch(secret) is not None)
+
+
+def _own_hits(item: Text, lines: Sequence[tuple[int, str]]) -> list[patterns.Hit]:
+    hits = [h for number, text in lines for h in patterns.match_line(text, number)]
+    joined = "\n".join(text for _, text in lines)
+    for block in patterns.match_blocks(joined):
+        # Block lines count from 1 within `joined`; map back to the real line numbers.
+        hits.append(patterns.Hit(block.rule, block.secret, lines[block.line - 1][0]))
+    return sorted(hits, key=lambda h: h.line)
+
+
+def _finding(
+    item: Text,
+    source: Source,
+    rule: str,
+    line: int,
+    secret: str,
+    what: str,
+    detector: str | None = None,
+) -> Finding:
+    where = f" in commit {item.commit[:12]}" if item.commit else ""
+    return Finding(
+        rule,
+        item.path,
+        line,
+        fingerprint(secret),
+        f"{what} in plaintext{where}",
+        source=source,
+        commit=item.commit,
+        detector=detector,
+    )
+
+
+def _history(root: Path, current: list[Finding], notices: list[Notice]) -> list[Finding]:
+    """Each secret once: at the oldest commit that added it, unless it is still in the tree."""
+    in_tree = {(f.path, f.fingerprint) for f in current}
+    oldest: dict[tuple[str, str, str], Finding] = {}
+    for item in history(root, notices):
+        for finding in scan_text(item, "history", notices):
+            key = (finding.rule, finding.path, finding.fingerprint)
+            if (finding.path, finding.fingerprint) not in in_tree:
+                oldest[key] = finding  # git log lists newest first: the last one seen is oldest
+    return list(oldest.values())
+
+
+def _entries(root: Path, allowlist: Path | None) -> list[Entry]:
+    if allowlist is not None:
+        return _load(allowlist)
+    default = root / DEFAULT_NAME
+    return _load(default) if default.is_file() else []

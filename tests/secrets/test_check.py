@@ -1,0 +1,155 @@
+"""`secrets check` over seeded and clean repositories, history, logs, the allowlist and SARIF."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.secrets.repo import (
+    aws_secret,
+    clean_repo,
+    git,
+    github_token,
+    seeded_repo,
+    slack_webhook,
+    write,
+)
+from trainmaster.errors import UsageError
+from trainmaster.evidence.secrets.scan import check_secrets
+
+EXPECTED = {
+    ("github-token", "app/settings.py", 1),
+    ("aws-access-key-id", "scripts/aws.env", 1),
+    ("aws-secret-access-key", "scripts/aws.env", 2),
+    ("private-key", "keys/deploy_key", 1),
+    ("slack-webhook", "scripts/notify.sh", 1),
+    ("kubeconfig-credential", "ops/kubeconfig.yaml", 6),
+    ("plain-secret", "deploy/prod/secrets/db.yaml", 1),
+    ("secret-data", "k8s/cache-secret.yaml", 7),
+    ("missing-kubeseal-cert", "deploy/dev", 0),
+}
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seeded_repo(tmp_path_factory.mktemp("seeded"))
+
+
+def test_seeded_repo_reports_each_problem_exactly_once(seeded: Path) -> None:
+    result = check_secrets(seeded)
+    got = Counter((f.rule, f.path, f.line) for f in result.findings)
+    assert set(got) == EXPECTED, sorted(got)
+    assert all(n == 1 for n in got.values())
+    notices = {n.path: n.message for n in result.notices}
+    assert "binary" in notices["assets/logo.png"]
+    assert "larger than 5 MiB" in notices["data/huge.txt"]
+    assert "invalid YAML" in notices["deploy/prod/broken.yaml"]
+
+
+def test_clean_repo_reports_nothing(tmp_path: Path) -> None:
+    result = check_secrets(clean_repo(tmp_path), with_history=True)
+    assert result.findings == [] and result.notices == []
+    assert result.files_scanned >= 7
+
+
+def test_findings_never_carry_the_secret(seeded: Path) -> None:
+    result = check_secrets(seeded)
+    text = json.dumps([f.__dict__ for f in result.findings])
+    for secret in (github_token(), aws_secret(), slack_webhook(), "BEGIN PRIVATE KEY"):
+        assert secret not in text
+    assert all(f.fingerprint.startswith("sha256:") for f in result.findings)
+
+
+def test_history_finds_a_removed_secret_once_at_its_commit(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path)
+    token = github_token("ghs")
+    write(root, "ci/env.sh", f"export GH_TOKEN={token}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "oops")
+    write(root, "ci/env.sh", f"export GH_TOKEN={token}\necho more\n")
+    git(root, "commit", "-q", "-am", "touch")
+    write(root, "ci/env.sh", "export GH_TOKEN=${GH_TOKEN}\n")
+    git(root, "commit", "-q", "-am", "remove the token")
+    assert check_secrets(root).findings == []
+    found = check_secrets(root, with_history=True).findings
+    assert [(f.rule, f.path, f.line, f.source) for f in found] == [
+        ("github-token", "ci/env.sh", 1, "history")
+    ]
+    first = next(c for c in _log(root) if c[1] == "oops")[0]
+    assert found[0].commit == first
+
+
+def _log(root: Path) -> list[tuple[str, str]]:
+    import subprocess
+
+    out = subprocess.run(
+        ["git", "-C", str(root), "log", "--format=%H %s"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [tuple(line.split(" ", 1)) for line in out.splitlines()]  # type: ignore[misc]
+
+
+def test_history_does_not_repeat_what_the_tree_reports(seeded: Path) -> None:
+    tree = check_secrets(seeded)
+    both = check_secrets(seeded, with_history=True)
+    assert sorted((f.rule, f.path) for f in both.findings) == sorted(
+        (f.rule, f.path) for f in tree.findings
+    )
+
+
+def test_ci_logs_are_scanned(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path / "repo")
+    logs = tmp_path / "logs"
+    write(
+        logs,
+        "build/1_test.txt",
+        "2026-11-29T10:00:00Z Run tests\n"
+        f"2026-11-29T10:00:01Z curl -H 'Authorization: token {github_token('gho')}'\n",
+    )
+    write(logs, "build/2_bin.log", b"\0\0binary")
+    result = check_secrets(root, logs=[logs, tmp_path / "absent"])
+    assert [(f.rule, f.line, f.source) for f in result.findings] == [("github-token", 2, "logs")]
+    assert result.findings[0].path.endswith("build/1_test.txt")
+    messages = " ".join(n.message for n in result.notices)
+    assert "binary" in messages and "no such log" in messages
+
+
+def test_allowlist_needs_a_reason_and_reports_stale_entries(seeded: Path, tmp_path: Path) -> None:
+    fp = next(f.fingerprint for f in check_secrets(seeded).findings if f.rule == "github-token")
+    allow = tmp_path / "allow.yaml"
+    allow.write_text(
+        f"- fingerprint: {fp}\n  reason: revoked fixture token\n"
+        "- path: keys/*\n  rule: private-key\n  reason: throwaway test key\n"
+        "- path: nowhere/*\n  reason: stale\n"
+    )
+    result = check_secrets(seeded, allowlist=allow)
+    rules = {f.rule for f in result.findings}
+    assert "github-token" not in rules and "private-key" not in rules
+    assert {e.reason for _, e in result.allowed} == {"revoked fixture token", "throwaway test key"}
+    assert any("line 6: entry matched nothing" in n.message for n in result.notices)
+    allow.write_text(f"- fingerprint: {fp}\n")
+    with pytest.raises(UsageError, match=r"allow.yaml:1: every allowlist entry needs a reason"):
+        check_secrets(seeded, allowlist=allow)
+
+
+def test_sealed_secret_with_wrong_api_or_kind_is_not_sealed(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path)
+    write(
+        root,
+        "deploy/prod/secrets/old.yaml",
+        "apiVersion: bitnami.com/v1beta9\n"
+        "kind: SealedSecret\nmetadata:\n  name: old\nspec:\n  encryptedData: {}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    )
+    found = {(f.rule, f.line) for f in check_secrets(root).findings}
+    assert found == {("not-sealed", 1), ("not-sealed", 8)}
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        check_secrets(tmp_path / "nope")
