@@ -103,7 +103,7 @@ def apply_cmd(
         _raise_for(plans)
         return
     if not as_json:
-        _show_plan(plans, False)
+        _show_plan(plans, False, errors=False)  # the outcome reports them once
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("apply changes GitHub: pass --yes (or --dry-run to see the plan)")
@@ -151,13 +151,14 @@ def _plan(
     return plans, client
 
 
-def _show_plan(plans: list[RepoPlan], as_json: bool) -> None:
+def _show_plan(plans: list[RepoPlan], as_json: bool, errors: bool = True) -> None:
     from trainmaster.governance.render import plan_json, rows
 
     if as_json:
         emit_json(plan_json(plans))
         return
-    _errors(p.error for p in plans)
+    if errors:
+        _errors(p.error for p in plans)
     table_rows = [r for r in rows(plans) if r[1] != "error"]
     if not table_rows:
         console().print(f"no changes: {len(plans)} repositories match the policy")
