@@ -57,3 +57,6 @@ def policy_file(tmp_path: Path) -> Path:
     path = tmp_path / "trainmaster.yaml"
     path.write_text(seed_policy_text(), encoding="utf-8")
     return path
+
+
+AT_T0 = "2025-06-15T15:10:00Z"  # T0 in RFC 3339

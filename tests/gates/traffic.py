@@ -52,7 +52,7 @@ def record(
             ok, err = ok + requests - errors, err + errors
             slow = traffic.latency(t)
             for le in BUCKETS:
-                share = (1 - SLOW_SHARE if FAST <= le else 0.0) + (
+                share = (1 - SLOW_SHARE if le >= FAST else 0.0) + (
                     SLOW_SHARE if slow <= le else 0.0
                 )
                 buckets[le] += requests * share

@@ -3,7 +3,8 @@ smoke and migration results. Exit 0 pass, 1 fail, 3 inconclusive."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.gates.inputs import GateInputs, InputResult
     from trainmaster.gates.result import GateReport
+    from trainmaster.rollout.port import Target
 
 gate_app = typer.Typer(
     help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
@@ -175,6 +177,11 @@ def show(report: GateReport, as_json: bool) -> None:
         emit_json(report.to_json())
     else:
         _table(report)
+    show_ci(report)
+
+
+def show_ci(report: GateReport) -> None:
+    """Annotations and the step summary when running in GitHub Actions."""
     for signal in report.signals:
         if signal.verdict.value != "pass":
             annotate("error" if signal.verdict.value == "fail" else "warning", signal.reason)
@@ -207,3 +214,112 @@ def _table(report: GateReport) -> None:
         if s.verdict.value != "pass" and s.query:
             out.print(f"{s.name}: {len(s.points)} points from {s.query}", markup=False)
     out.print(f"overall: {report.verdict.value} at {iso(report.evaluated_at)}")
+
+
+def _duration(text: str | None, flag: str) -> timedelta | None:
+    from trainmaster.config.durations import parse_duration
+
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as e:
+        raise UsageError(f"{flag}: {e}") from e
+
+
+def _scrape_urls(policy: Policy, cluster: object, target: Target) -> Callable[[], list[str]]:
+    """The local target's /metrics: both colours, followed across switches."""
+
+    def urls() -> list[str]:
+        endpoints = getattr(cluster, "endpoints", None)
+        if endpoints is None:
+            return []
+        found = endpoints(target)
+        path = policy.backends.local.metrics_path
+        return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
+
+    return urls
+
+
+@gate_app.command("watch")
+def watch_cmd(
+    typer_ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", help="Stage to watch (usually prod).")],
+    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m.")] = None,
+    interval: Annotated[
+        str | None, typer.Option("--interval", help="Between checks, e.g. 30s.")
+    ] = None,
+    service: Annotated[str | None, typer.Option("--service", help="Service to watch.")] = None,
+    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
+    train: Annotated[
+        str | None, typer.Option("--train", help="Record results for this train.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the rollback plan only.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
+) -> None:
+    """Post-promotion analysis: roll back on the first failing criterion; resumes on restart."""
+    from trainmaster.gates.backends import metrics_for
+    from trainmaster.gates.watch import watch
+    from trainmaster.rollout.backends import cluster_for, target_for
+
+    state = ctx(typer_ctx)
+    policy = state.policy
+    target = target_for(policy, env)
+    cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent)
+    as_json = json_output or state.json_output
+    scrape = _scrape_urls(policy, cluster, target)
+    metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)
+    out = console(stderr=as_json)
+
+    def progress(report: GateReport) -> None:
+        failing = ", ".join(s.name for s in report.signals if s.verdict.value != "pass")
+        from trainmaster.gates.result import iso
+
+        out.print(
+            f"{iso(report.evaluated_at)} {report.verdict.value}"
+            + (f" ({failing})" if failing else "")
+        )
+
+    try:
+        outcome = watch(
+            policy,
+            env,
+            metrics=metrics,
+            cluster=cluster,
+            store=state.store(),
+            duration=_duration(duration, "--for"),
+            interval=_duration(interval, "--interval"),
+            actor=state.actor,
+            target=target,
+            service=service,
+            train_id=train,
+            dry_run=dry_run,
+            on_report=progress,
+        )
+    finally:
+        close = getattr(metrics, "close", None)
+        if callable(close):
+            close()
+    if as_json:
+        emit_json(
+            {
+                "watch": outcome.key,
+                "status": outcome.status,
+                "verdict": outcome.verdict.value,
+                "evaluations": outcome.evaluations,
+                "resumed": outcome.resumed,
+                "applied": outcome.applied,
+                "plan": outcome.plan.as_dict() if outcome.plan else None,
+                "report": outcome.last_report.to_json() if outcome.last_report else None,
+            }
+        )
+    else:
+        if outcome.plan:
+            verb = "applied" if outcome.applied else "planned (dry run)"
+            out.print(f"rollback {verb}: {outcome.plan.describe()}", markup=False)
+        out.print(f"watch {outcome.key}: {outcome.status} after {outcome.evaluations} evaluations")
+    if outcome.last_report:
+        show_ci(outcome.last_report)
+    raise typer.Exit(int(_EXIT[outcome.verdict.value]))

@@ -190,10 +190,8 @@ class _Parser:
 
     def primary(self) -> Expr:
         kind, text = self.take()
-        if kind == "number":
-            return Number(float(int(text, 16)) if text.startswith("0x") else float(text))
-        if kind == "string":
-            return String(_unquote(text))
+        if kind in ("number", "string"):
+            return _literal(kind, text)
         if text == "(":
             inner = self.expression(0)
             self.take(")")
@@ -201,14 +199,12 @@ class _Parser:
         if text == "{":
             self.i -= 1
             return self.selector(None)
-        if kind != "ident":
+        if kind != "ident" or text in ("offset", "by", "without", "on", "ignoring"):
             raise Unsupported(f"unexpected {text!r}")
         if text in AGGREGATIONS:
             return self.aggregate(text)
-        if self.peek() == "(":
+        if self.peek() == "(" or text in FUNCTIONS:
             return self.call(text)
-        if text in ("offset", "by", "without", "on", "ignoring") or text in FUNCTIONS:
-            raise Unsupported(f"unexpected {text!r}")
         return self.selector(text)
 
     def selector(self, name: str | None) -> Selector:
@@ -276,6 +272,12 @@ class _Parser:
         return tuple(labels)
 
 
+def _literal(kind: str, text: str) -> Expr:
+    if kind == "string":
+        return String(_unquote(text))
+    return Number(float(int(text, 16)) if text.startswith("0x") else float(text))
+
+
 def _unquote(text: str) -> str:
     if text.startswith("`"):
         return text[1:-1]
@@ -294,16 +296,10 @@ def _range_seconds(text: str) -> float:
 
 def render(expr: Expr) -> str:
     """PromQL text for a parsed expression (fully parenthesized where it matters)."""
-    if isinstance(expr, Number):
-        return repr(expr.value) if expr.value == expr.value else "NaN"
-    if isinstance(expr, String):
-        return '"' + expr.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(expr, Number | String):
+        return _render_literal(expr)
     if isinstance(expr, Selector):
-        name = next((m.value for m in expr.matchers if m.name == "__name__" and m.op == "="), "")
-        rest = [m for m in expr.matchers if not (m.name == "__name__" and m.op == "=")]
-        body = ",".join(f"{m.name}{m.op}{render(String(m.value))}" for m in rest)
-        text = name + ("{" + body + "}" if rest or not name else "")
-        return text + (f"[{format_range(expr.range)}]" if expr.range is not None else "")
+        return _render_selector(expr)
     if isinstance(expr, Call):
         return f"{expr.name}({', '.join(render(a) for a in expr.args)})"
     if isinstance(expr, Aggregate):
@@ -312,6 +308,24 @@ def render(expr: Expr) -> str:
         return f"{expr.op}{grouping} ({render(expr.expr)})"
     if isinstance(expr, Negate):
         return f"-({render(expr.expr)})"
+    return _render_binary(expr)
+
+
+def _render_literal(expr: Number | String) -> str:
+    if isinstance(expr, Number):
+        return repr(expr.value) if expr.value == expr.value else "NaN"
+    return '"' + expr.value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _render_selector(expr: Selector) -> str:
+    name = next((m.value for m in expr.matchers if m.name == "__name__" and m.op == "="), "")
+    rest = [m for m in expr.matchers if not (m.name == "__name__" and m.op == "=")]
+    body = ",".join(f"{m.name}{m.op}{render(String(m.value))}" for m in rest)
+    text = name + ("{" + body + "}" if rest or not name else "")
+    return text + (f"[{format_range(expr.range)}]" if expr.range is not None else "")
+
+
+def _render_binary(expr: Binary) -> str:
     modifier = ""
     if expr.on is not None:
         modifier = f" on ({', '.join(expr.on)})"

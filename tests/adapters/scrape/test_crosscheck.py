@@ -65,7 +65,7 @@ def _phase(second: int) -> tuple[float, float, float]:
     """(error ratio, slow latency, cpu cores) of the service at a second of the run."""
     errors = 0.1 if 40 <= second < 75 else 0.0
     slow = 2.2 if 60 <= second < 100 else 0.2
-    cpu = 0.95 if 80 <= second else 0.4
+    cpu = 0.95 if second >= 80 else 0.4
     return errors, slow, cpu
 
 

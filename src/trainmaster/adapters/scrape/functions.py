@@ -60,18 +60,18 @@ def over_time(name: str, points: Sequence[tuple[float, float]]) -> float | None:
 
 def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     """`histogram_quantile` over (upper bound, cumulative count) pairs, as Prometheus 2.x does."""
-    if math.isnan(q):
-        return math.nan
-    if q < 0:
-        return -math.inf
-    if q > 1:
-        return math.inf
+    if math.isnan(q) or not 0 <= q <= 1:
+        return q if math.isnan(q) else math.copysign(math.inf, q)  # q < 0: -Inf, q > 1: +Inf
     merged: dict[float, float] = {}
     for upper, count in buckets:
         merged[upper] = merged.get(upper, 0.0) + count
     ordered = sorted(merged.items())
     if len(ordered) < 2 or not math.isinf(ordered[-1][0]):
         return math.nan
+    return _interpolate(q, ordered)
+
+
+def _interpolate(q: float, ordered: list[tuple[float, float]]) -> float:
     highest = 0.0
     monotonic = []
     for upper, count in ordered:  # rates of buckets can jitter; force them monotonic
