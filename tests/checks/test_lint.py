@@ -1,0 +1,87 @@
+"""Lint rules on the triggers corpus: each required context gets exactly the finding it deserves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.checks.conftest import CORPUS
+from trainmaster.checks.lint import Required, closest, edit_distance, lint
+from trainmaster.checks.service import analyse
+
+REQUIRED = [
+    "push-check",
+    "paths-check",
+    "develop-check",
+    "negated-check",
+    "queue-check",
+    "target-check",
+    "label-check",
+    "ok-check",
+    "skip-check",
+    "matrix-skip (1)",
+    "after-build",
+    "always-job",
+    "shared-name",
+    "unit-test",
+    "e2e main",
+    "shared / lint",
+]
+
+
+def findings() -> list[tuple[str, str, str, str, int]]:
+    analysis = analyse(CORPUS / "triggers", "main")
+    required = [Required(c, "trainmaster.yaml", i + 10) for i, c in enumerate(REQUIRED)]
+    found = lint(required, analysis.prediction, analysis.workflows, "main")
+    return [(f.context or "", f.rule, f.severity, Path(f.file).name, f.line) for f in found]
+
+
+def test_each_required_context_gets_its_finding() -> None:
+    assert sorted(findings()) == sorted(
+        [
+            ("push-check", "not-triggered", "error", "push.yml", 1),
+            ("develop-check", "not-triggered", "error", "develop.yml", 2),
+            ("negated-check", "not-triggered", "error", "negated.yml", 2),
+            ("queue-check", "not-triggered", "error", "queue.yml", 2),
+            ("target-check", "not-triggered", "warning", "target.yml", 1),
+            ("paths-check", "filtered", "error", "paths.yml", 2),
+            ("label-check", "filtered", "error", "types.yml", 2),
+            ("ok-check", "ambiguous", "warning", "ok.yml", 39),
+            ("shared-name", "ambiguous", "warning", "paths.yml", 9),
+            ("skip-check", "satisfied-by-skip", "warning", "ok.yml", 12),
+            ("matrix-skip (1)", "pending-when-skipped", "warning", "ok.yml", 17),
+            ("after-build", "satisfied-by-skip", "warning", "ok.yml", 28),
+            ("unit-test", "missing", "error", "trainmaster.yaml", 23),
+            ("e2e main", "unevaluated-name", "warning", "ok.yml", 54),
+            ("shared / lint", "remote-reusable", "warning", "ok.yml", 61),
+        ]
+    )
+
+
+def test_messages_explain_and_suggest() -> None:
+    analysis = analyse(CORPUS / "triggers", "main")
+    required = [Required("unit-test", "trainmaster.yaml", 3), Required("matrix-skip (1)", "p", 4)]
+    found = {
+        f.context: f.message
+        for f in lint(required, analysis.prediction, analysis.workflows, "main")
+    }
+    assert "did you mean 'unit-tests'?" in found["unit-test"]
+    assert "'matrix-skip'" in found["matrix-skip (1)"]  # what GitHub reports on a skip
+
+
+def test_a_skipped_workflow_leaves_paths_filtered_checks_pending() -> None:
+    analysis = analyse(CORPUS / "triggers", "main")
+    found = lint([Required("paths-check", "p", 1)], analysis.prediction, analysis.workflows, "main")
+    assert "paths filter" in found[0].message
+
+
+def test_a_release_branch_policy_sees_other_triggers(tmp_path: Path) -> None:
+    analysis = analyse(CORPUS / "triggers", "develop")
+    required = [Required("develop-check", "p", 1), Required("negated-check", "p", 2)]
+    assert lint(required, analysis.prediction, analysis.workflows, "develop") == []
+
+
+def test_edit_distance_and_closest() -> None:
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3
+    assert closest("unit-test", ["unit-tests", "e2e-tests"]) == "unit-tests"
+    assert closest("zzzzzz", ["unit-tests"]) is None
