@@ -15,6 +15,8 @@ def main() -> None:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms delayed ACK
+        wbufsize = 64 * 1024
 
         def log_message(self, *a: object) -> None:
             pass

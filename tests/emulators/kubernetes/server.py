@@ -111,6 +111,8 @@ class KubeEmulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms delayed ACK
+            wbufsize = 64 * 1024
 
             def log_message(self, *args: Any) -> None:
                 pass
