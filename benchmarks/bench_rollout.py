@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-
 from tests.adapters.local.test_local_cluster import PROD, V1, V2, V3, local_policy_text
 from tests.emulators.kubernetes.fixtures import GOOD, NEXT, Cluster
 from tests.emulators.kubernetes.server import KubeEmulator
+
 from trainmaster.adapters.kubernetes.api import Kube
 from trainmaster.adapters.kubernetes.rollouts import ArgoRolloutsCluster
 from trainmaster.adapters.local.cluster import LocalCluster
@@ -98,7 +98,7 @@ def under_load(cluster: LocalCluster) -> None:
     started = time.perf_counter()
     while time.perf_counter() - started < 5:
         cluster.undo(PROD)
-        cluster.pin(PROD, cluster.status(PROD).stable == V1 and V2 or V1)
+        cluster.pin(PROD, V2 if cluster.status(PROD).stable == V1 else V1)
         switches += 2
     stop.set()
     for w in workers:
