@@ -191,7 +191,8 @@ class GitHubEmulator:
 
     def _dispatch(self, request: httpx.Request, method: str, path: str) -> Reply:
         auth = request.headers.get("authorization", "")
-        if not path.startswith("/app/") and auth.removeprefix("Bearer ") not in self.tokens:
+        as_app = path.startswith("/app/") or path.endswith("/installation")  # JWT, checked later
+        if not as_app and auth.removeprefix("Bearer ") not in self.tokens:
             return Reply(401, {"message": "Bad credentials"})
         body: Any = None
         if request.content and "json" in request.headers.get("content-type", "json"):

@@ -28,6 +28,7 @@ class AppInstallation:
         self.tokens = tokens
         self.issued: list[str] = []
         self.jwts_seen = 0
+        self.token_lifetime = 3600  # seconds, as on GitHub
 
     def verify(self, authorization: str) -> bool:
         import jwt
@@ -50,7 +51,7 @@ class AppInstallation:
     def expires_at(self) -> str:
         import datetime as dt
 
-        end = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+        end = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.token_lifetime)
         return end.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
