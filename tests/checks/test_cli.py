@@ -41,7 +41,7 @@ def test_contexts_json_lists_what_a_pull_request_gets(cli, repo: Path) -> None: 
         "line": 8,
         "reason": "",
         "when": "every pull request",
-        "skippable": False,
+        "skipped_as": [],
     }
     assert any(c["status"] == "remote" for c in data["contexts"])
     assert [f["rule"] for f in data["findings"]] == ["workflow-invalid"]

@@ -121,3 +121,11 @@ def test_interpolation_and_references() -> None:
 )
 def test_filter_patterns(patterns: tuple[str, ...], name: str, selected: bool) -> None:
     assert matches(patterns, name) is selected
+
+
+@pytest.mark.parametrize(
+    "expression", ["fromJSON('not json')", "startsWith('a')", "format('{0}')", "(" * 3000 + "1"]
+)
+def test_expressions_that_fail_are_errors_not_crashes(expression: str) -> None:
+    with pytest.raises(ExpressionError):
+        evaluate(expression, CONTEXTS)

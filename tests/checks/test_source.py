@@ -81,3 +81,20 @@ def test_conflicting_filters_are_errors() -> None:
     workflow, findings = read_workflow(text, "w.yml")
     assert workflow is None
     assert findings[0].line == 2 and "cannot both" in findings[0].message
+
+
+def test_deep_nesting_is_a_finding_not_a_crash() -> None:
+    workflow, findings = read_workflow(
+        "on: push\njobs: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yml"
+    )
+    assert workflow is None and "nested too deeply" in findings[0].message
+
+
+def test_a_name_whose_expression_fails_is_unevaluated() -> None:
+    from trainmaster.checks.contexts import predict
+
+    text = "on: pull_request\njobs:\n  a:\n    name: x ${{ fromJSON('{') }}\n    runs-on: x\n"
+    workflow, _ = read_workflow(text, "w.yml")
+    assert workflow is not None
+    (check,) = predict({".github/workflows/w.yml": workflow}).checks
+    assert check.status == "unevaluated" and "invalid" in check.reason

@@ -86,7 +86,12 @@ def interpolate(text: str, contexts: Mapping[str, Any]) -> str:
 
 def evaluate(expression: str, contexts: Mapping[str, Any]) -> Any:
     """The value of one expression (without `${{ }}`); `Unknown` if it needs run-time data."""
-    return _eval(parse(expression), contexts)
+    try:
+        return _eval(parse(expression), contexts)
+    except (TypeError, ValueError, IndexError, RecursionError) as e:
+        if isinstance(e, ExpressionError):
+            raise
+        raise ExpressionError(f"cannot evaluate {expression!r}: {e}") from e
 
 
 def parse(expression: str) -> Node:

@@ -31,7 +31,12 @@ def read_workflows(directory: Path) -> tuple[dict[str, Workflow], list[Finding]]
         if problem:
             findings.append(Finding("workflow-invalid", "error", problem, shown, 1))
             continue
-        workflow, found = read_workflow(text, shown)
+        try:
+            workflow, found = read_workflow(text, shown)
+        except Exception as e:  # one odd file must not stop the others from being analysed
+            problem = f"cannot analyse this file ({type(e).__name__}: {e})"
+            findings.append(Finding("workflow-invalid", "error", problem, shown, 1))
+            continue
         findings += found
         if workflow is not None:
             workflows[f"{WORKFLOWS_DIR}/{file.name}"] = workflow

@@ -106,6 +106,8 @@ def load_workflow_yaml(text: str, file: str) -> Document:
         raise SourceError(f"invalid YAML: {e.problem or e.context}", where) from e
     except yaml.YAMLError as e:
         raise SourceError(f"invalid YAML: {e}", Mark(1, 1)) from e
+    except RecursionError as e:
+        raise SourceError("values are nested too deeply to analyse", Mark(1, 1)) from e
     finally:
         composer.dispose()
     source = SourceMap(file)
@@ -120,7 +122,10 @@ def load_workflow_yaml(text: str, file: str) -> Document:
             )
         )
     if node is not None:
-        document.data = _Builder(source).build(node, ())
+        try:
+            document.data = _Builder(source).build(node, ())
+        except RecursionError as e:
+            raise SourceError("values are nested too deeply to analyse", Mark(1, 1)) from e
     return document
 
 

@@ -49,7 +49,7 @@ def contexts(typer_ctx: typer.Context, workflows: WorkflowsOption = DEFAULT_WORK
                         "line": c.line,
                         "reason": c.reason,
                         "when": _when(analysis.verdicts[c.workflow].reach),
-                        "skippable": bool(c.conditions),
+                        "skipped_as": [k.skip_context for k in c.conditions],
                     }
                     for c in checks
                 ],
