@@ -185,6 +185,7 @@ def preview_up(typer_ctx: typer.Context, pr: PR,
     """Create (or refresh) the preview namespace of PR N, labelled, with its expiry."""
     from datetime import UTC, datetime
 
+    from trainmaster.errors import UsageError
     from trainmaster.rollout.argo import require_digest
     from trainmaster.rollout.previews import plan_up
 
@@ -194,10 +195,15 @@ def preview_up(typer_ctx: typer.Context, pr: PR,
         _emit(state, {"namespace": plan.namespace, "manifest": plan.manifest, "dry_run": True})
         return
     host = _cluster(state)
-    if image is not None and getattr(host, "backend", "") == "local":
+    if image is None:
+        result = host.preview_up(plan.manifest)
+    elif getattr(host, "backend", "") == "local":
         result = host.preview_up(plan.manifest, image=require_digest(image))
     else:
-        result = host.preview_up(plan.manifest)
+        raise UsageError(
+            "--image runs a preview on the local target only; on Kubernetes the "
+            "preview-deploy job applies the manifests into the namespace"
+        )
     payload = {"namespace": plan.namespace, "pr": pr, "result": result, "manifest": plan.manifest}
     _audit(state, reason)("preview.up", plan.namespace, payload)
     _emit(state, payload, f"preview {plan.namespace} {result}")

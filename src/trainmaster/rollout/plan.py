@@ -46,10 +46,15 @@ class Patch:
     description: str = ""
 
     def render(self) -> str:
+        body = json.dumps(self.body, sort_keys=True)
+        if self.type == "update":
+            # `set image` sends the whole object back (PUT, guarded by its resourceVersion);
+            # what changes in it is shown as the equivalent JSON patch.
+            return f"PUT (application/json) the whole Rollout, changing {body}"
+        if self.type == "local":
+            return f"local {body}"
         where = f"/{self.subresource}" if self.subresource else ""
-        verb = "PUT" if self.type == "update" else "PATCH"
-        kind = CONTENT_TYPES.get(self.type, "local")
-        return f"{verb}{where} ({kind}) {json.dumps(self.body, sort_keys=True)}"
+        return f"PATCH{where} ({CONTENT_TYPES[self.type]}) {body}"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "body": self.body}

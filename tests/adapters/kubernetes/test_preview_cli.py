@@ -123,3 +123,10 @@ def test_sweep_asks_the_github_emulator(cli, tmp_path, k8s, github_emulator: Git
     assert _namespaces(k8s) == {"pr-1", "pr-9", "maestro"}
     asked = {r.path for r in github_emulator.requests if r.method == "GET"}
     assert {p.rsplit("/", 1)[-1] for p in asked if "/pulls/" in p} == {"1", "2", "3", "4"}
+
+
+def test_preview_image_is_for_the_local_target_only(cli, tmp_path: Path, k8s: Cluster):
+    _policy(tmp_path, k8s)
+    result = cli("preview", "up", "--pr", "3", "--image", "ghcr.io/a/b@sha256:" + "e" * 64)
+    assert result.code == 2 and "local target only" in result.err
+    assert "pr-3" not in _namespaces(k8s)

@@ -150,3 +150,21 @@ def test_unreachable_api_is_exit_4(cli, tmp_path: Path, k8s: Cluster, policy: Pa
     k8s.emulator.write_kubeconfig(k8s.kubeconfig, f"http://127.0.0.1:{free_port()}")
     result = cli("rollout", "status", "--ns", "maestro")
     assert result.code == 4 and "unreachable" in result.err and result.err.count("\n") == 1
+
+
+def test_deploy_dry_run_shows_the_image_change_and_warns_on_a_short_scale_down_delay(
+    cli, k8s: Cluster, policy: Path
+):
+    k8s.rollout("maestro", delay=30)
+    result = cli("rollout", "deploy", NEXT, "--ns", "maestro", "--dry-run")
+    assert result.code == 0 and _writes(k8s) == []
+    assert "PUT (application/json) the whole Rollout, changing" in result.out
+    assert "/spec/template/spec/containers/0/image" in result.out and NEXT in result.out
+    assert "outlasts scaleDownDelaySeconds (30s)" in result.err
+
+
+def test_deploy_of_the_running_digest_is_a_no_op(cli, k8s: Cluster, policy: Path):
+    k8s.rollout("maestro")
+    result = cli("rollout", "deploy", GOOD, "--ns", "maestro")
+    assert result.code == 0 and "nothing to do" in result.out and _writes(k8s) == []
+    assert json.loads(cli("--json", "audit", "log").out) == []

@@ -159,6 +159,8 @@ class ArgoRolloutsCluster:
 
     def previews(self) -> list[PreviewEnv]:
         found = self.kube.list_namespaces({MANAGED_BY_LABEL: MANAGED_BY})
+        # Deleting a namespace is asynchronous; one already terminating is as good as gone.
+        found = [ns for ns in found if (ns.get("status") or {}).get("phase") != "Terminating"]
         return [
             PreviewEnv(
                 namespace=ns["metadata"]["name"],
@@ -191,6 +193,8 @@ class ArgoRolloutsCluster:
         labels = existing["metadata"].get("labels") or {}
         if labels.get(MANAGED_BY_LABEL) != MANAGED_BY:
             raise UsageError(f"namespace {namespace!r} is not managed by trainmaster")
+        if (existing.get("status") or {}).get("phase") == "Terminating":
+            return False
         try:
             self.kube.delete_namespace(namespace)
         except NotFound:
