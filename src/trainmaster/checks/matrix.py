@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from trainmaster.checks.expressions import has_expression
-from trainmaster.checks.values import number_text
+from trainmaster.checks.expressions import has_expression, number_text
 
 MAX_COMBINATIONS = 256
 
