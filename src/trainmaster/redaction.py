@@ -7,7 +7,10 @@ records. Secrets are registered when resolved, never stored.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import traceback
+from typing import Any
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -32,6 +35,34 @@ def redact(text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
+        _clean(record)
         return True
+
+
+def _clean(record: logging.LogRecord) -> None:
+    record.msg = redact(record.getMessage())
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        # Formatters reuse exc_text when set: the traceback they print is the redacted one.
+        record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
+
+
+def install() -> None:
+    """Route every log record (any logger, any handler, added now or later) and every uncaught
+    traceback through `redact`. Idempotent; the CLI calls it first thing."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "redacting", False):
+        return
+
+    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        _clean(record)
+        return record
+
+    redacting_factory.redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting_factory)
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+    sys.excepthook = excepthook

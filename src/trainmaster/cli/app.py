@@ -68,6 +68,9 @@ for _module in COMMAND_MODULES:
 
 def run(args: list[str]) -> int:
     """Run the CLI and map every outcome to a stable exit code."""
+    from trainmaster.redaction import install
+
+    install()  # before anything can log: no resolved secret reaches a log line or a traceback
     debug = "--debug" in args
     try:
         result = app(args=args, standalone_mode=False, prog_name="trainmaster")
