@@ -8,11 +8,30 @@ documented rules: loose equality with case-insensitive strings, `&&`/`||` return
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
+
+from trainmaster.checks.values import (
+    FUNCTIONS,
+    ExpressionError,
+    Unknown,
+    compare,
+    numeric,
+    to_text,
+    truthy,
+)
+
+__all__ = [
+    "ExpressionError",
+    "Partial",
+    "Unknown",
+    "evaluate",
+    "has_expression",
+    "interpolate",
+    "references",
+    "segments",
+]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>0x[0-9a-fA-F]+|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
@@ -20,14 +39,6 @@ _TOKEN = re.compile(
     r"|(?P<op>&&|\|\||==|!=|<=|>=|[<>!()\[\].,*])"
     r"|(?P<ident>[A-Za-z_][A-Za-z0-9_-]*))"
 )
-
-
-class Unknown(Exception):
-    """The expression needs a value that is not known before the run."""
-
-
-class ExpressionError(ValueError):
-    """The expression is not valid syntax."""
 
 
 def segments(text: str) -> list[tuple[bool, str]]:
@@ -114,123 +125,6 @@ def _tokens(expression: str) -> list[tuple[str, str]]:
         tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens
-
-
-def to_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return number_text(value)
-    if isinstance(value, list):
-        return "Array"
-    if isinstance(value, dict):
-        return "Object"
-    return str(value)
-
-
-def number_text(value: float) -> str:
-    if isinstance(value, float) and math.isnan(value):
-        return "NaN"
-    if isinstance(value, float) and math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if float(value).is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return repr(float(value))
-
-
-def truthy(value: Any) -> bool:
-    if isinstance(value, float) and math.isnan(value):
-        return False
-    return value not in (None, False, 0, "")
-
-
-def _number(value: Any) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, bool):
-        return 1.0 if value else 0.0
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(int(value, 16)) if value.strip().startswith("0x") else float(value or 0)
-        except ValueError:
-            return math.nan
-    return math.nan
-
-
-def equal(left: Any, right: Any) -> bool:
-    if isinstance(left, str) and isinstance(right, str):
-        return left.casefold() == right.casefold()
-    if isinstance(left, list | dict) or isinstance(right, list | dict):
-        return left is right
-    if type(left) is type(right) or (_numeric(left) and _numeric(right)):
-        return bool(left == right)
-    return _number(left) == _number(right)
-
-
-def _numeric(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _compare(op: str, left: Any, right: Any) -> bool:
-    if op == "==":
-        return equal(left, right)
-    if op == "!=":
-        return not equal(left, right)
-    if isinstance(left, str) and isinstance(right, str):
-        a, b = left.casefold(), right.casefold()
-    else:
-        a, b = _number(left), _number(right)  # type: ignore[assignment]
-    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
-
-
-def _format(template: Any, *args: Any) -> str:
-    text = to_text(template)
-
-    def fill(match: re.Match[str]) -> str:
-        if match.group(0) in ("{{", "}}"):
-            return match.group(0)[0]
-        index = int(match.group(1))
-        if index >= len(args):
-            raise ExpressionError(f"format: no argument {index}")
-        return to_text(args[index])
-
-    return re.sub(r"\{\{|\}\}|\{(\d+)\}", fill, text)
-
-
-def _contains(haystack: Any, needle: Any) -> bool:
-    if isinstance(haystack, list):
-        return any(equal(item, needle) for item in haystack)
-    return to_text(needle).casefold() in to_text(haystack).casefold()
-
-
-def _join(items: Any, separator: Any = ",") -> str:
-    if isinstance(items, list):
-        return to_text(separator).join(to_text(i) for i in items)
-    return to_text(items)
-
-
-def _unknown(*_: Any) -> Any:
-    raise Unknown("known only during the run")
-
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "contains": _contains,
-    "startswith": lambda a, b: to_text(a).casefold().startswith(to_text(b).casefold()),
-    "endswith": lambda a, b: to_text(a).casefold().endswith(to_text(b).casefold()),
-    "format": _format,
-    "join": _join,
-    "tojson": lambda v: json.dumps(v, indent=2),
-    "fromjson": lambda v: json.loads(to_text(v)),
-    "hashfiles": _unknown,
-    "success": _unknown,
-    "failure": _unknown,
-    "always": lambda: True,
-    "cancelled": _unknown,
-}
 
 
 Node = tuple[Any, ...]
@@ -346,7 +240,7 @@ def _eval(node: Node, contexts: Mapping[str, Any]) -> Any:  # noqa: PLR0911 - on
     if kind == "not":
         return not truthy(_eval(node[1], contexts))
     if kind == "cmp":
-        return _compare(node[1], _eval(node[2], contexts), _eval(node[3], contexts))
+        return compare(node[1], _eval(node[2], contexts), _eval(node[3], contexts))
     left = _eval(node[1], contexts)  # && and || return an operand, short-circuiting
     if truthy(left) == (kind == "or"):
         return left
@@ -361,7 +255,7 @@ def _member(value: Any, key: Any) -> Any:
         if isinstance(value, Partial):
             raise Unknown(f"{key} is known only during the run")
         return None
-    if isinstance(value, list) and _numeric(key):
+    if isinstance(value, list) and numeric(key):
         index = int(key)
         return value[index] if 0 <= index < len(value) else None
     return None

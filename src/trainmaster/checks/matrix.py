@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from trainmaster.checks.expressions import has_expression, number_text
+from trainmaster.checks.expressions import has_expression
+from trainmaster.checks.values import number_text
 
 MAX_COMBINATIONS = 256
 
