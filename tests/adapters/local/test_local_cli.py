@@ -1,0 +1,53 @@
+"""Same commands, same audit on the local target (in one process, as the demo runs them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.adapters.local.test_local_cluster import V1, V2, local_policy_text
+from trainmaster.adapters.local.cluster import close_all, local_cluster
+from trainmaster.config import parse_policy
+from trainmaster.rollout.port import Target
+
+
+@pytest.fixture
+def local_policy(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "trainmaster.yaml"
+    path.write_text(local_policy_text())
+    yield path
+    close_all()
+
+
+def test_rollout_commands_drive_the_local_target(cli, tmp_path: Path, local_policy: Path):
+    for image, version in ((V1, "1.0.0"), (V2, "2.0.0")):  # artifact dirs: one per digest
+        artifact = tmp_path / ".trainmaster" / "artifacts" / image.rsplit(":", 1)[1]
+        artifact.mkdir(parents=True)
+        (artifact / "VERSION").write_text(version)
+    assert cli("rollout", "deploy", V1, "--stage", "prod").code == 0
+    assert cli("rollout", "deploy", V2, "--stage", "prod").code == 0
+    dry = cli("rollout", "promote", "--stage", "prod", "--dry-run")
+    assert dry.code == 0 and 'local {"switch": {"to": "pending"}}' in dry.out
+    assert cli("rollout", "promote", "--stage", "prod").code == 0
+
+    cluster = local_cluster(parse_policy(local_policy.read_text()), tmp_path)
+    url = cluster.endpoints(Target("prod", "maestro", "maestro")).active
+    assert url is not None and httpx.get(url).text.strip() == "version 2.0.0"
+    assert cli("rollout", "undo", "--ns", "maestro", "--reason", "error rate").code == 0
+    assert httpx.get(url).text.strip() == "version 1.0.0"
+    status = json.loads(cli("--json", "rollout", "status", "--stage", "prod").out)
+    assert status["stable"] == V1 and status["phase"] == "Healthy"
+
+    audit = json.loads(cli("--json", "audit", "log").out)
+    assert [e["action"] for e in audit] == [
+        "rollout.deploy",
+        "rollout.deploy",
+        "promote",
+        "rollback",
+    ]
+    assert {e["payload"]["backend"] for e in audit} == {"local"}
+    assert audit[-1]["reason"] == "error rate"
