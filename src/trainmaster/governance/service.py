@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from trainmaster.config.model import Policy
 from trainmaster.errors import ExternalError, PolicyError, TrainmasterError, UsageError
@@ -118,7 +117,3 @@ def exit_error(
     if policies:
         return PolicyError(f"{len(policies)} repositories cannot be planned (see above)")
     return None
-
-
-def without_actions(plans: list[RepoPlan]) -> list[RepoPlan]:
-    return [replace(p, actions=[]) for p in plans]

@@ -97,6 +97,9 @@ class GitHubEmulator:
         self.rate_limit = 5000
         self.rate_used = 0
         self.secondary_sent = 0
+        self.max_concurrent = 100
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._lock = threading.RLock()
         self._bind = bind
         self.state.tokens = self.tokens
@@ -129,6 +132,19 @@ class GitHubEmulator:
     # --- the handler ------------------------------------------------------------------------
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            crowded = self.in_flight > self.max_concurrent
+        try:
+            if crowded:  # GitHub: no more than 100 concurrent requests (secondary limit)
+                return self._faulted(Fault("secondary"), request.method, request.url.path)
+            return self._handle(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         if self.latency:
             time.sleep(self.latency)
         raw_path = request.url.path
