@@ -113,6 +113,28 @@ def seed_train(store: Store, train_id: str = "v1.4.0") -> None:
                 evaluated_at=CUT + timedelta(minutes=40),
             )
         )
+        # The shape gates/service.py stores: one signal per row, RFC 3339 times, NaN as text.
+        single = {
+            "name": "error-rate",
+            "verdict": "pass",
+            "value": 0.004,
+            "threshold": 0.02,
+            "window": "5m",
+            "query": "sum(rate(errors[5m]))",
+            "kind": "window",
+            "points": [[_at(61), 0.003], [_at(62), "nan"], [_at(63), 0.004]],
+        }
+        s.add(
+            GateResultRow(
+                train_id=train_id,
+                stage="prod",
+                digest=DIGEST,
+                gate="error-rate",
+                verdict="pass",
+                evidence=json.dumps(single),
+                evaluated_at=CUT + timedelta(minutes=63),
+            )
+        )
         for who, why in [("bob", "gates green | canary fine"), ("carol", "reviewed the diff")]:
             s.add(
                 ApprovalRow(

@@ -6,6 +6,7 @@ import io
 import json
 import re
 import tarfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from trainmaster.config.seed import seed_policy_text
 from trainmaster.errors import CheckFailed, UsageError
 from trainmaster.evidence import archive
 from trainmaster.evidence.bundle import EvidenceBundle, build_evidence, verify_bundle
+from trainmaster.gates.port import Series
 from trainmaster.store import Store, open_store
 
 KEY = Ed25519PrivateKey.generate()
@@ -233,3 +235,90 @@ def test_unknown_train_and_non_bundles_are_clear_errors(tmp_path: Path) -> None:
         verify_bundle(junk)
     with pytest.raises(UsageError, match="cannot read"):
         verify_bundle(tmp_path / "absent.tar.gz")
+
+
+class FakeMetrics:
+    def __init__(self, fail: bool = False) -> None:
+        self.queries: list[str] = []
+        self.fail = fail
+
+    def query_range(
+        self, query: str, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]:
+        from trainmaster.errors import ExternalError
+
+        self.queries.append(query)
+        if self.fail:
+            raise ExternalError("prometheus: connection refused", temporary=True)
+        t0 = start.timestamp()
+        return [Series({"service": "maestro"}, tuple((t0 + 60 * i, 0.1 * i) for i in range(30)))]
+
+
+def test_charts_at_cut_and_promotion_from_metrics(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, upgrade=True)
+    seed_train(store)
+    metrics = FakeMetrics()
+    bundle = build_evidence(
+        store,
+        parse_policy(seed_policy_text()),
+        "v1.4.0",
+        out_dir=tmp_path / "out",
+        signing_key=None,
+        metrics=metrics,
+    )
+    assert "charts/cut-stage.png" in bundle.files and "charts/promotion-prod.png" in bundle.files
+    assert "charts/prod-error-rate-3.png" in bundle.files  # single-signal gate row, ISO points
+    assert metrics.queries and not any("$service" in q or "$window" in q for q in metrics.queries)
+    report = bundle.markdown.read_text()
+    assert (
+        "cut: [charts/cut-stage.png]" in report
+        and "promotion: [charts/promotion-prod.png]" in report
+    )
+    png = (bundle.directory / "charts/cut-stage.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    failing = build_evidence(
+        store,
+        parse_policy(seed_policy_text()),
+        "v1.4.0",
+        out_dir=tmp_path / "out2",
+        signing_key=None,
+        metrics=FakeMetrics(fail=True),
+    )
+    store.dispose()
+    assert not any(n.startswith("charts/cut") for n in failing.files)
+    assert any("connection refused" in n for n in failing.notices)
+    assert verify_bundle(failing.path).files == len(failing.files) - 1  # all but the manifest
+
+
+def test_points_accept_unix_seconds_iso_and_gaps() -> None:
+    from trainmaster.evidence.charts import points_of
+
+    got = points_of([[60, 1], ["1970-01-01T00:02:00Z", "nan"], ["bad", 2], [180, None], "x"])
+    assert got[0] == (60.0, 1.0) and got[1][0] == 120.0 and len(got) == 3
+
+
+def test_sbom_made_by_cyclonedx_py_for_a_python_environment(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "env")], check=True
+    )
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, upgrade=True)
+    seed_train(store)
+    not_a_bom = tmp_path / "bom.json"
+    not_a_bom.write_text('{"spdxVersion": "SPDX-2.3"}')
+    bundle = build_evidence(
+        store,
+        parse_policy(seed_policy_text()),
+        "v1.4.0",
+        out_dir=tmp_path / "out",
+        signing_key=None,
+        sbom_python=tmp_path / "env/bin/python",
+        extra_files={"sbom/bom.json": not_a_bom},
+    )
+    store.dispose()
+    assert "sbom/environment.cdx.json" in bundle.files and "sbom/bom.json" not in bundle.files
+    assert any("not a CycloneDX SBOM" in n for n in bundle.notices)
+    report = bundle.markdown.read_text()
+    assert "[sbom/environment.cdx.json](sbom/environment.cdx.json): CycloneDX 1." in report

@@ -9,7 +9,7 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -27,17 +27,36 @@ class Panel:
 
 
 def points_of(raw: object) -> tuple[tuple[float, float], ...]:
-    """Gate evidence `points: [[t, v], ...]`; malformed pairs are dropped, NaN kept as a gap."""
+    """Gate evidence `points: [[t, v], ...]` with t in unix seconds or RFC 3339, v a number,
+    None or "nan" (a gap). Malformed pairs are dropped."""
     if not isinstance(raw, list):
         return ()
     out: list[tuple[float, float]] = []
     for pair in raw:
         if isinstance(pair, list | tuple) and len(pair) == 2:
-            try:
-                out.append((float(pair[0]), float(pair[1])))
-            except (TypeError, ValueError):
-                continue
+            t, v = _time(pair[0]), _number(pair[1])
+            if t is not None:
+                out.append((t, v))
     return tuple(out)
+
+
+def _time(raw: object) -> float | None:
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    return None
+
+
+def _number(raw: object) -> float:
+    try:
+        return float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def render(title: str, panels: Sequence[Panel]) -> bytes:

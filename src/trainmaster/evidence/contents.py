@@ -41,6 +41,16 @@ class Contents:
         return path
 
 
+def signals_of(evidence: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A gate's signals: `{"signals": [...]}` for a whole report, or one signal stored alone."""
+    listed = evidence.get("signals")
+    if isinstance(listed, list):
+        return [s for s in listed if isinstance(s, dict)]
+    if "name" in evidence and "verdict" in evidence:
+        return [dict(evidence)]
+    return []
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "x"
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from trainmaster.config.model import Policy, Signal
 from trainmaster.errors import TrainmasterError
 from trainmaster.evidence.charts import Line, Panel, points_of, render
-from trainmaster.evidence.contents import Contents, slug
+from trainmaster.evidence.contents import Contents, signals_of, slug
 from trainmaster.evidence.record import TrainRecord, belongs_to
 from trainmaster.gates.port import Metrics
 
@@ -28,9 +28,7 @@ class Moment:
 def gate_charts(record: TrainRecord, contents: Contents) -> None:
     for gate in record.gates:
         panels = []
-        for signal in gate.evidence.get("signals") or []:
-            if not isinstance(signal, dict):
-                continue
+        for signal in signals_of(gate.evidence):
             points = points_of(signal.get("points"))
             if not points:
                 continue

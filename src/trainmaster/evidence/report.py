@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from trainmaster.evidence.contents import Contents, train_events
+from trainmaster.evidence.contents import Contents, signals_of, train_events
 from trainmaster.evidence.record import TrainRecord
 
 REPORT = "PRODUCTION_GO_EVIDENCE.md"
@@ -108,7 +108,7 @@ def _artifacts(contents: Contents) -> list[str]:
 def _gates(record: TrainRecord, contents: Contents) -> list[str]:
     rows: list[list[object]] = []
     for g in record.gates:
-        signals = [s for s in g.evidence.get("signals") or [] if isinstance(s, dict)]
+        signals = signals_of(g.evidence)
         detail = "; ".join(
             f"{s.get('name')}={s.get('verdict')} (value {s.get('value')}, threshold "
             f"{s.get('threshold')}{', ' + str(s['reason']) if s.get('reason') else ''})"
