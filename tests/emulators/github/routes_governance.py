@@ -57,7 +57,8 @@ def get_user(call: Call) -> Reply:
     user = st().users.get(call.params["login"])
     if user is None:
         return NOT_FOUND
-    return Reply(200, st().obj("public-user", **st().user_obj(user["login"])))
+    public = st().obj("public-user", **st().user_obj(user["login"]))
+    return Reply(200, {**public, "user_view_type": "public"})
 
 
 def get_app(call: Call) -> Reply:
