@@ -153,3 +153,11 @@ def test_policy_warning_when_watch_outlasts_the_stage_scale_down_delay():
     text = seed_policy_text().replace("scale_down_delay: 30m", "scale_down_delay: 10m")
     (warning,) = policy_warnings(parse_policy(text), "prod")
     assert "outlasts scale_down_delay" in warning
+
+
+def test_set_image_refuses_a_rollout_whose_template_lives_in_a_deployment():
+    ro = blue_green_rollout("maestro", GOOD)
+    del ro["spec"]["template"]
+    ro["spec"]["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    with pytest.raises(UsageError, match="Deployment 'web'"):
+        argo.set_image(ro, NEXT)

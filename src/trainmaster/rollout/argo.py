@@ -153,6 +153,12 @@ def set_image(
     """The plugin's `set image`: the whole object updated (PUT, optimistic on resourceVersion)
     with the container's image replaced. The Patch records the change as a JSON patch too."""
     require_digest(image)
+    workload = rollout.get("spec", {}).get("workloadRef")
+    if workload:
+        raise UsageError(
+            f"the rollout takes its pod template from {workload.get('kind')} "
+            f"{workload.get('name')!r} (workloadRef): set the image there"
+        )
     name = choose_container(rollout, container)
     updated = copy.deepcopy(rollout)
     pod = updated.setdefault("spec", {}).setdefault("template", {}).setdefault("spec", {})

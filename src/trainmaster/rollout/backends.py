@@ -22,7 +22,7 @@ def cluster_for(policy: Policy, *, base_dir: Path | None = None) -> Cluster:
         return local_cluster(policy, base_dir or Path.cwd())
     from trainmaster.adapters.kubernetes.rollouts import ArgoRolloutsCluster
 
-    return ArgoRolloutsCluster.from_policy(policy)
+    return ArgoRolloutsCluster.from_policy(policy, base_dir)
 
 
 def target_for(policy: Policy, stage: str, *, pr: int | None = None) -> Target:

@@ -168,3 +168,10 @@ def test_deploy_of_the_running_digest_is_a_no_op(cli, k8s: Cluster, policy: Path
     result = cli("rollout", "deploy", GOOD, "--ns", "maestro")
     assert result.code == 0 and "nothing to do" in result.out and _writes(k8s) == []
     assert json.loads(cli("--json", "audit", "log").out) == []
+
+
+def test_a_missing_kubeconfig_is_one_line_exit_2(cli, tmp_path: Path, k8s: Cluster, policy: Path):
+    policy.write_text(policy.read_text().replace(str(k8s.kubeconfig), "missing/kubeconfig"))
+    result = cli("rollout", "status", "--ns", "maestro")
+    assert result.code == 2 and "cannot load a kubeconfig from" in result.err
+    assert str(tmp_path / "missing/kubeconfig") in result.err  # relative to the policy file

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from trainmaster.errors import ExternalError, TrainmasterError, UsageError
@@ -32,11 +30,12 @@ class Kube:
         from lightkube import Client, KubeConfig
         from lightkube.generic_resource import create_namespaced_resource
 
-        path = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube/config")
         try:
-            config = KubeConfig.from_file(path)
-        except Exception as e:  # lightkube raises several kinds for a bad file
-            raise UsageError(f"cannot read kubeconfig {path}: {e}") from e
+            # No explicit file: $KUBECONFIG, ~/.kube/config, or the in-cluster service account.
+            config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
+        except Exception as e:  # lightkube raises several kinds for a bad or missing config
+            where = kubeconfig or "$KUBECONFIG, ~/.kube/config or in-cluster"
+            raise UsageError(f"cannot load a kubeconfig from {where}: {e}") from e
         single = config.get()
         self.server = single.cluster.server if single is not None else "?"
         self._client = Client(config, trust_env=False, field_manager="trainmaster")

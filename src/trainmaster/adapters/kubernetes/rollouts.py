@@ -8,6 +8,7 @@ resourceVersion: a 409 is retried once with a fresh read and a fresh plan.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from trainmaster.adapters.kubernetes.api import Conflict, Kube, Manifest, NotFound
@@ -33,9 +34,13 @@ class ArgoRolloutsCluster:
         return cls(Kube(kubeconfig))
 
     @classmethod
-    def from_policy(cls, policy: Policy) -> ArgoRolloutsCluster:
+    def from_policy(cls, policy: Policy, base_dir: Path | None = None) -> ArgoRolloutsCluster:
+        """A relative `backends.kubeconfig` is relative to the policy file's directory."""
         watch = {n: s.watch.duration for n, s in policy.stages.items() if s.watch is not None}
-        return cls(Kube(policy.backends.kubeconfig), watch=watch)
+        kubeconfig = policy.backends.kubeconfig
+        if kubeconfig and base_dir is not None:
+            kubeconfig = str(base_dir / Path(kubeconfig).expanduser())
+        return cls(Kube(kubeconfig), watch=watch)
 
     # --- reads -----------------------------------------------------------------------------
 
