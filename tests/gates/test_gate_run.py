@@ -172,3 +172,37 @@ def test_human_output_and_github_step_summary(cli, golden_prometheus, monkeypatc
     assert "overall: fail" in result.out
     assert "::error::error-rate:" in result.err
     assert "| error-rate | ❌ fail |" in summary.read_text()
+
+
+def test_the_sre_workbook_preset_on_real_prometheus(seed_policy, golden_prometheus) -> None:  # type: ignore[no-untyped-def]
+    from trainmaster.adapters.prometheus import PrometheusMetrics
+    from trainmaster.config.model import Signal
+    from trainmaster.gates.service import evaluate_stage
+
+    preset = Signal.model_validate(
+        {
+            "kind": "burn_rate",
+            "errors_query": 'sum(rate(http_requests_total{job="$service",code=~"5.."}[$window]))',
+            "total_query": 'sum(rate(http_requests_total{job="$service"}[$window]))',
+            "slo": 0.999,
+            "preset": "sre-workbook",
+        }
+    )
+    policy = seed_policy.model_copy(
+        update={"signals": {**seed_policy.signals, "burn-rate": preset}}
+    )
+    metrics = PrometheusMetrics(golden_prometheus)
+    at = datetime.fromtimestamp(T0, UTC)
+
+    def burn(service: str):  # type: ignore[no-untyped-def]
+        report = evaluate_stage(
+            policy, "prod", metrics=metrics, at=at, service=service, only=["burn-rate"]
+        )
+        return report.signals[0]
+
+    hot = burn("errors5")  # 5 % for 10 min of 2 h of data: ~4x over 2h and 1d, 8x over 1h
+    assert hot.verdict.value == "fail"
+    assert hot.window == "1h/5m, 6h/30m, 1d/2h, 3d/6h"
+    assert hot.threshold == 1 and "3d/6h" in hot.reason  # the row burning most over its factor
+    assert metrics.queries == 1  # every window of every row in one query
+    assert burn("errors1").verdict.value == "pass"

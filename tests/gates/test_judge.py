@@ -1,0 +1,123 @@
+"""The pure verdict functions at their edges (no I/O: series built by hand)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from trainmaster.config.model import BurnWindow, NoData
+from trainmaster.gates.burn import PART, SRE_WORKBOOK, judge_burn
+from trainmaster.gates.judge import Missing, judge_sustained, judge_window
+from trainmaster.gates.port import Series
+from trainmaster.gates.ratio import ratio_series
+from trainmaster.gates.signals import resolve
+from trainmaster.gates.verdict import Verdict, combine
+
+END = 1000.0
+
+
+def series(values: list[float | None], step: float = 30.0, **labels: str) -> Series:
+    start = END - (len(values) - 1) * step
+    points = tuple((start + i * step, v) for i, v in enumerate(values) if v is not None)
+    return Series(labels=labels, points=points)  # type: ignore[arg-type]
+
+
+def sustained(values: list[float | None], comparison: str = ">") -> object:
+    return judge_sustained(
+        [series(values)], end=END, step=30, duration=150, threshold=1.5, comparison=comparison
+    )
+
+
+def test_every_point_over_fails_and_one_at_the_threshold_passes() -> None:
+    assert sustained([2.0] * 6).verdict is Verdict.FAIL  # type: ignore[attr-defined]
+    assert sustained([2.0, 2.0, 1.5, 2.0, 2.0, 2.0]).verdict is Verdict.PASS  # type: ignore[attr-defined]
+    assert sustained([2.0, 2.0, 1.5, 2.0, 2.0, 2.0], ">=").verdict is Verdict.FAIL  # type: ignore[attr-defined]
+
+
+def test_only_the_last_n_points_count() -> None:
+    finding = sustained([0.1, 0.1, 2.0, 2.0, 2.0, 2.0, 2.0, 2.0])
+    assert finding.verdict is Verdict.FAIL  # type: ignore[attr-defined]
+    assert finding.breach_started_at == END - 5 * 30  # type: ignore[attr-defined]
+
+
+def test_a_hole_among_breaching_points_is_a_gap_never_a_pass() -> None:
+    finding = sustained([2.0, 2.0, None, 2.0, 2.0, 2.0])
+    assert finding.verdict is None and finding.missing is Missing.GAP  # type: ignore[attr-defined]
+    nan = sustained([2.0, 2.0, math.nan, 2.0, 2.0, 2.0])
+    assert nan.missing is Missing.GAP  # type: ignore[attr-defined]
+    assert resolve(finding, NoData.PASS)[0] is Verdict.INCONCLUSIVE  # type: ignore[arg-type]
+    assert resolve(finding, NoData.FAIL)[0] is Verdict.FAIL  # type: ignore[arg-type]
+
+
+def test_a_calm_point_proves_the_breach_was_not_sustained_despite_holes() -> None:
+    assert sustained([2.0, None, 0.2, 2.0, 2.0, 2.0]).verdict is Verdict.PASS  # type: ignore[attr-defined]
+
+
+def test_stale_data_at_the_end_is_not_a_pass() -> None:
+    assert sustained([0.2, 0.2, 0.2, 0.2, 0.2, None]).missing is Missing.GAP  # type: ignore[attr-defined]
+    assert sustained([None] * 6).missing is Missing.NO_DATA  # type: ignore[attr-defined]
+
+
+def test_any_series_breaching_fails_and_pass_reports_the_closest() -> None:
+    calm, hot = series([0.2] * 6, pod="a"), series([2.0] * 6, pod="b")
+    finding = judge_sustained([calm, hot], end=END, step=30, duration=150, threshold=1.5)
+    assert finding.verdict is Verdict.FAIL and finding.labels == {"pod": "b"}
+    assert (
+        judge_sustained([], end=END, step=30, duration=150, threshold=1.5).missing
+        is Missing.NO_DATA
+    )
+
+
+def test_window_nan_is_no_traffic() -> None:
+    finding = judge_window([series([0.01, math.nan])], end=END, step=30, threshold=0.02)
+    assert finding.verdict is None and "0/0" in finding.reason
+    assert (
+        judge_window([series([0.01, 0.03])], end=END, step=30, threshold=0.02).verdict
+        is Verdict.FAIL
+    )
+
+
+def test_ratio_counts_a_missing_numerator_as_zero_but_0_over_0_as_no_data() -> None:
+    den = series([10.0, 0.0], **{"tm_part": "den"})
+    (ratio,) = ratio_series([den])
+    assert ratio.points[0][1] == 0.0 and math.isnan(ratio.points[1][1])
+
+
+def _burn_series(window: str, errors: float, total: float) -> list[Series]:
+    return [
+        Series({PART: f"errors:{window}"}, ((END, errors),)),
+        Series({PART: f"total:{window}"}, ((END, total),)),
+    ]
+
+
+def test_burn_needs_both_windows_over_the_factor() -> None:
+    row = BurnWindow(long="1h", short="10m", factor=2)  # type: ignore[arg-type]
+    both = _burn_series("1h", 0.3, 100) + _burn_series(
+        "10m", 0.5, 100
+    )  # 3x and 5x of a 0.1 % budget
+    assert judge_burn(both, end=END, step=30, slo=0.999, rows=[row]).verdict is Verdict.FAIL
+    short_only = _burn_series("1h", 0.1, 100) + _burn_series("10m", 0.5, 100)
+    finding = judge_burn(short_only, end=END, step=30, slo=0.999, rows=[row])
+    assert finding.verdict is Verdict.PASS and finding.value == pytest.approx(1.0)
+    no_errors = [s for s in both if "total" in s.labels[PART]]
+    assert judge_burn(no_errors, end=END, step=30, slo=0.999, rows=[row]).value == 0.0
+    idle = _burn_series("1h", 0, 0) + _burn_series("10m", 0, 0)
+    assert judge_burn(idle, end=END, step=30, slo=0.999, rows=[row]).missing is Missing.NO_DATA
+
+
+def test_the_sre_workbook_table() -> None:
+    assert [
+        (w.long.total_seconds() / 3600, w.short.total_seconds() / 60, w.factor)
+        for w in SRE_WORKBOOK
+    ] == [
+        (1, 5, 14.4),
+        (6, 30, 6),
+        (24, 120, 3),
+        (72, 360, 1),
+    ]
+
+
+def test_inconclusive_never_promotes() -> None:
+    assert combine([Verdict.PASS, Verdict.INCONCLUSIVE]) is Verdict.INCONCLUSIVE
+    assert not Verdict.INCONCLUSIVE.promotes
