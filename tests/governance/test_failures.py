@@ -125,3 +125,17 @@ def test_dropped_connection_on_a_read_is_retried(
     result = cli("--policy", str(policy), "plan", "--json")
     assert result.code == 0, result.err
     assert len(json.loads(result.out)["repos"][0]["actions"]) == 10
+
+
+def test_missing_token_is_a_policy_error_naming_the_variable(
+    cli, github_emulator: GitHubEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    populate(github_emulator, ["acme/api"])
+    policy = policy_for(github_emulator, tmp_path, ["acme/api"])
+    monkeypatch.delenv("GITHUB_TOKEN")
+    result = cli("--policy", str(policy), "plan")
+    assert result.code == 2
+    assert error_lines(result.err) == [
+        "error: github.auth.token_env: the environment variable GITHUB_TOKEN is not set"
+    ]
+    assert github_emulator.requests == []
