@@ -22,6 +22,9 @@ STAGE = Annotated[str | None, typer.Option("--stage", help="Stage (default: by n
 DRY = Annotated[bool, typer.Option("--dry-run", help="Print the exact patches; send nothing.")]
 REASON = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
 CONTAINER = Annotated[str | None, typer.Option("--container", help="Container to set.")]
+GO_LIVE = Annotated[
+    bool, typer.Option("--promote/--no-promote", help="Make the restored colour live at once.")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -131,13 +134,15 @@ def deploy(typer_ctx: typer.Context,
 def pin(typer_ctx: typer.Context,
         image: Annotated[str, typer.Argument(help="Known-good repo@sha256:<64 hex>")],
         ns: NS = None, rollout: NAME = None, stage: STAGE = None, container: CONTAINER = None,
-        dry_run: DRY = False, reason: REASON = "") -> None:  # fmt: skip
+        go_live: GO_LIVE = True, dry_run: DRY = False, reason: REASON = "") -> None:  # fmt: skip
     """Pin the rollout to a known-good immutable digest (a tag is refused)."""
     from trainmaster.rollout.argo import require_digest
     from trainmaster.rollout.plan import Operation
 
     op = Operation("pin", image=require_digest(image), container=container)
-    _run(typer_ctx, ns, rollout, stage, op, dry_run, reason)
+    outcome = _run(typer_ctx, ns, rollout, stage, op, dry_run, reason)
+    if go_live and outcome.applied:  # a pin is a rollback: live at once, not a paused preview
+        _run(typer_ctx, ns, rollout, stage, Operation("promote", full=True), dry_run, reason)
 
 
 @rollout_app.command("promote")
@@ -163,8 +168,7 @@ def abort(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: 
 @rollout_app.command("undo")
 def undo(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: STAGE = None,
          to_revision: Annotated[int | None, typer.Option("--to-revision", min=1)] = None,
-         go_live: Annotated[bool, typer.Option(
-             "--promote/--no-promote", help="Promote the restored colour at once.")] = True,
+         go_live: GO_LIVE = True,
          dry_run: DRY = False, reason: REASON = "") -> None:  # fmt: skip
     """Roll back to the previous revision (or --to-revision) and, by default, make it live."""
     from trainmaster.rollout.plan import Operation

@@ -60,12 +60,14 @@ def test_deploy_promote_undo_pin_send_the_plugins_requests(cli, k8s: Cluster, po
 
     k8s.emulator.requests.clear()
     assert cli("rollout", "pin", THIRD, "--ns", "maestro").code == 0
-    assert [w[0] for w in _writes(k8s)] == ["PUT"]
+    put, live = _writes(k8s)
+    assert put[:2] == ("PUT", RO) and live[1:] == full[1:]  # a pin goes live like an undo
+    assert k8s.emulator.rollout("maestro", "maestro")["status"]["phase"] == "Healthy"
 
     assert k8s.emulator.validate_all() == []
     audit = json.loads(cli("--json", "audit", "log").out)
     assert [e["action"] for e in audit] == [
-        "rollout.deploy", "promote", "rollback", "promote", "rollout.pin",
+        "rollout.deploy", "promote", "rollback", "promote", "rollout.pin", "promote",
     ]  # fmt: skip
     assert audit[0]["reason"] == "train 1.4" and audit[0]["target"] == "maestro/maestro"
     assert audit[2]["payload"]["patches"][0]["type"] == "json"
@@ -175,3 +177,22 @@ def test_a_missing_kubeconfig_is_one_line_exit_2(cli, tmp_path: Path, k8s: Clust
     result = cli("rollout", "status", "--ns", "maestro")
     assert result.code == 2 and "cannot load a kubeconfig from" in result.err
     assert str(tmp_path / "missing/kubeconfig") in result.err  # relative to the policy file
+
+
+def test_the_cluster_ports_undo_and_pin_go_live(k8s: Cluster):
+    from trainmaster.adapters.kubernetes.api import Kube
+    from trainmaster.adapters.kubernetes.rollouts import ArgoRolloutsCluster
+    from trainmaster.rollout.port import Target
+
+    k8s.rollout("maestro")
+    cluster = ArgoRolloutsCluster(Kube(str(k8s.kubeconfig)))
+    prod = Target("prod", "maestro", "maestro")
+    cluster.deploy(prod, NEXT)
+    assert cluster.status(prod).preview == NEXT and cluster.status(prod).paused
+    cluster.promote(prod)
+    cluster.undo(prod)
+    state = cluster.status(prod)
+    assert (state.stable, state.preview, state.paused) == (GOOD, None, False)
+    cluster.pin(prod, THIRD)
+    assert cluster.status(prod).stable == THIRD and cluster.status(prod).phase == "Healthy"
+    assert k8s.emulator.validate_all() == []

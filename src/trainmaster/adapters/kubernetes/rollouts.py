@@ -155,10 +155,15 @@ class ArgoRolloutsCluster:
         self.run(target, Operation("abort"))
 
     def undo(self, target: Target, *, to_revision: int | None = None) -> None:
+        """Roll back and make it live: on a blue-green rollout without auto-promotion the restored
+        template would otherwise wait, paused, as a preview."""
         self.run(target, Operation("undo", to_revision=to_revision))
+        self.run(target, Operation("promote", full=True))
 
     def pin(self, target: Target, image: str) -> None:
+        """Pin to a known-good digest and make it live (a pin is a rollback)."""
         self.run(target, Operation("pin", image=argo.require_digest(image)))
+        self.run(target, Operation("promote", full=True))
 
     # --- preview namespaces ----------------------------------------------------------------
 
