@@ -17,7 +17,7 @@ def cluster_for(policy: Policy, *, base_dir: Path | None = None) -> Cluster:
     (kubeconfig from `backends.kubeconfig`, else $KUBECONFIG / ~/.kube/config), or the local
     target, one per process, owning its proxy and children (`base_dir` holds `.trainmaster/`)."""
     if policy.backends.cluster == "local":
-        from trainmaster.adapters.local.cluster import local_cluster
+        from trainmaster.adapters.local.registry import local_cluster
 
         return local_cluster(policy, base_dir or Path.cwd())
     from trainmaster.adapters.kubernetes.rollouts import ArgoRolloutsCluster

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.adapters.local.test_local_cluster import V1, V2, local_policy_text
-from trainmaster.adapters.local.cluster import close_all, local_cluster
+from trainmaster.adapters.local.registry import close_all, local_cluster
 from trainmaster.config import parse_policy
 from trainmaster.rollout.port import Target
 

@@ -172,3 +172,33 @@ def test_the_owning_process_leaves_no_orphans(tmp_path: Path, signum: int):
     owner.send_signal(signal.Signals(signum))
     owner.wait(20)
     assert not any(_pid_alive(p) for p in pids)
+
+
+def test_the_old_colour_is_scaled_down_after_the_stage_delay(tmp_path: Path):
+    import time
+
+    text = local_policy_text().replace("scale_down_delay: 30m", "scale_down_delay: 1s")
+    local = LocalCluster(parse_policy(text), tmp_path)
+    for image in (V1, V2):
+        local.register_artifact(image, tmp_path, image[-2:])
+    try:
+        local.deploy(PROD, V1)
+        local.deploy(PROD, V2)
+        local.promote(PROD)
+        slot = local._slots[("maestro", "maestro")]
+        old = slot.previous
+        assert old is not None and old.alive
+        deadline = time.monotonic() + 10
+        while slot.previous is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert slot.previous is None and not old.alive
+        plan = local.plan(PROD, Operation("undo"))  # no warm colour left: start, then switch
+        assert [p.body for p in plan.patches] == [
+            {"start": {"image": V1}},
+            {"switch": {"to": "pending"}},
+        ]
+        assert any("outlasts scale_down_delay" in w for w in plan.warnings)
+        local.undo(PROD)
+        assert _version(local.endpoints(PROD).active or "") == "version 11"
+    finally:
+        local.close()

@@ -11,7 +11,6 @@ stops every process group, so nothing is orphaned.
 
 from __future__ import annotations
 
-import atexit
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ class Slot:
     pending: Release | None = None  # the new colour, awaiting promotion
     history: list[str] = field(default_factory=list)  # image per revision, oldest first
     aborted: bool = False
+    scale_down: threading.Timer | None = None  # stops `previous` after the stage's delay
 
 
 def colour(release: Release | None) -> str | None:
@@ -190,6 +190,27 @@ class LocalCluster:
             if slot.previous is not None and slot.previous is not old:
                 slot.previous.stop()  # only one old colour is kept warm
         slot.previous = old
+        self._schedule_scale_down(slot)
+
+    def _schedule_scale_down(self, slot: Slot) -> None:
+        """Like Argo's scaleDownDelaySeconds: the old colour lives for the stage's
+        `scale_down_delay`, then undo has to start it again instead of switching back."""
+        if slot.scale_down is not None:
+            slot.scale_down.cancel()
+        stage = self.policy.stages.get(slot.target.stage)
+        old = slot.previous
+        if stage is None or old is None:
+            return
+
+        def scale_down() -> None:
+            with self._lock:
+                if slot.previous is old and slot.active is not old and not self._closed:
+                    old.stop()
+                    slot.previous = None
+
+        slot.scale_down = threading.Timer(stage.scale_down_delay.total_seconds(), scale_down)
+        slot.scale_down.daemon = True
+        slot.scale_down.start()
 
     def run(self, target: Target, op: Operation) -> Plan:
         return self.apply(target, self.plan(target, op))
@@ -246,6 +267,10 @@ class LocalCluster:
 
     # --- lifecycle -------------------------------------------------------------------------
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         """Stop every child process group and every proxy. Idempotent."""
         with self._lock:
@@ -258,6 +283,8 @@ class LocalCluster:
                 if release is not None:
                     release.stop()
             for slot in self._slots.values():
+                if slot.scale_down is not None:
+                    slot.scale_down.cancel()
                 slot.proxy.stop()
             if self._loop is not None:
                 self._loop.stop()
@@ -268,38 +295,3 @@ def _hex(image: str) -> str:
     if match is None or not is_digest_ref(image):
         raise UsageError(f"{image!r} is not an immutable reference: give repo@sha256:<64 hex>")
     return match.group("hex")
-
-
-_clusters: dict[Path, LocalCluster] = {}
-
-
-def local_cluster(policy: Policy, base_dir: Path) -> LocalCluster:
-    """The process's local cluster for `base_dir`, created on first use and closed at exit."""
-    key = base_dir.resolve()
-    cluster = _clusters.get(key)
-    if cluster is None or cluster._closed:
-        cluster = _clusters[key] = LocalCluster(policy, key)
-        atexit.register(cluster.close)
-        _close_on_signals()
-    return cluster
-
-
-def close_all() -> None:
-    for cluster in list(_clusters.values()):
-        cluster.close()
-
-
-def _close_on_signals() -> None:
-    """SIGTERM exits through atexit (Python's default would skip it); Ctrl-C already raises
-    KeyboardInterrupt, which ends in atexit too."""
-    import signal
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
-
-        def _exit(signum: int, frame: object) -> None:
-            close_all()
-            raise SystemExit(128 + signum)
-
-        signal.signal(signal.SIGTERM, _exit)
