@@ -77,9 +77,10 @@ def judge_sustained(
     threshold: float,
     comparison: str = ">",
 ) -> Finding:
-    """Fail only when every point of the last `duration` (both ends, like Prometheus' `for`)
-    breaches. A non-breaching point passes; a hole with only breaching points is a gap."""
-    count = max(1, round(duration / step)) + 1
+    """Fail only when every point of the last `duration` — the duration/step points in
+    (end - duration, end], each standing for the step it ends — breaches. A non-breaching point
+    passes; a hole among only breaching points is a gap."""
+    count = max(1, round(duration / step))
     findings = [
         _sustained_one(s, grid(end, step, count), step, threshold, comparison) for s in series
     ]
