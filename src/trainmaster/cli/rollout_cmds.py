@@ -94,6 +94,15 @@ def _show(state: Context, plan: Plan, applied: bool, dry_run: bool) -> None:
             out.print(f"    on 404 of /status: {patch.fallback.render()}", markup=False)
 
 
+def _then_promote(state: Context) -> None:
+    if not state.json_output:
+        console().print(
+            "  then, once the controller has observed it: PATCH/status "
+            '(application/merge-patch+json) {"status": {"promoteFull": true}}',
+            markup=False,
+        )
+
+
 @rollout_app.command("status")
 def status(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None,
            stage: STAGE = None) -> None:  # fmt: skip
@@ -143,6 +152,8 @@ def pin(typer_ctx: typer.Context,
     outcome = _run(typer_ctx, ns, rollout, stage, op, dry_run, reason)
     if go_live and outcome.applied:  # a pin is a rollback: live at once, not a paused preview
         _run(typer_ctx, ns, rollout, stage, Operation("promote", full=True), dry_run, reason)
+    elif go_live and dry_run and not outcome.plan.noop:
+        _then_promote(ctx(typer_ctx))
 
 
 @rollout_app.command("promote")
@@ -177,6 +188,8 @@ def undo(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: S
                    dry_run, reason)  # fmt: skip
     if go_live and outcome.applied:
         _run(typer_ctx, ns, rollout, stage, Operation("promote", full=True), dry_run, reason)
+    elif go_live and dry_run and not outcome.plan.noop:
+        _then_promote(ctx(typer_ctx))
 
 
 PR = Annotated[int, typer.Option("--pr", min=1, help="Pull request number.")]

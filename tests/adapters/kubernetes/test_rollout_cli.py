@@ -196,3 +196,18 @@ def test_the_cluster_ports_undo_and_pin_go_live(k8s: Cluster):
     cluster.pin(prod, THIRD)
     assert cluster.status(prod).stable == THIRD and cluster.status(prod).phase == "Healthy"
     assert k8s.emulator.validate_all() == []
+
+
+def test_undo_dry_run_prints_the_json_patch_and_the_promotion_that_follows(
+    cli, k8s: Cluster, policy: Path
+):
+    k8s.rollout("maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro")
+    cli("rollout", "promote", "--ns", "maestro")
+    k8s.emulator.requests.clear()
+    result = cli("rollout", "undo", "--ns", "maestro", "--dry-run")
+    assert result.code == 0 and _writes(k8s) == []
+    assert 'PATCH (application/json-patch+json) [{"op": "replace", "path": "/spec/template"' in (
+        result.out
+    )
+    assert '{"status": {"promoteFull": true}}' in result.out

@@ -70,6 +70,10 @@ class LocalCluster:
         self._artifacts[_hex(image)] = (workdir, version)
 
     def _release(self, image: str, revision: int) -> Release:
+        if "{port}" not in self.settings.command:
+            raise UsageError(
+                "backends.local.command must contain {port}: the release listens there"
+            )
         hex_digest = _hex(image)
         workdir, version = self._artifacts.get(hex_digest, (Path(), ""))
         if workdir == Path():
