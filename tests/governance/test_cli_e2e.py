@@ -20,6 +20,7 @@ def run(cli, policy: Path, *args: str):  # type: ignore[no-untyped-def]
     return cli("--policy", str(policy), *args)
 
 
+@pytest.mark.slow
 def test_seed_plan_json_then_apply_then_noop_then_drift(
     cli, github_emulator: GitHubEmulator, policy_file: Path
 ) -> None:
@@ -103,6 +104,7 @@ def test_dry_run_and_missing_yes_write_nothing(
     assert github_emulator.writes() == []
 
 
+@pytest.mark.slow
 def test_explain_prints_gh_api_commands_that_really_work(
     cli, github_emulator: GitHubEmulator, policy_file: Path, tmp_path: Path
 ) -> None:

@@ -89,6 +89,7 @@ def test_a_422_stops_the_repo_reports_what_landed_and_the_rerun_resumes(
     assert len(resumed["acme/api"]["landed"]) == 7 and resumed["acme/web"]["landed"] == []
 
 
+@pytest.mark.slow
 def test_faults_are_retried_and_a_lost_response_converges_without_duplicates(
     cli, github_emulator: GitHubEmulator, tmp_path: Path
 ) -> None:
