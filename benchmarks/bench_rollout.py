@@ -52,7 +52,7 @@ def local_undo(base: Path) -> None:
         for _ in range(20):
             warm += timed(lambda: cluster.undo(PROD), 1)
             cluster.pin(PROD, V2)
-        row("local undo, warm colour (switch only)", warm)
+        row("local undo, warm colour (health check + switch)", warm)
         cold = []
         for i in range(10):  # the previous colour gone: undo starts a process, health, switch
             slot = cluster._slots[("maestro", "maestro")]
@@ -125,7 +125,7 @@ def argo(base: Path) -> None:
             cluster.promote(target, full=True)
         row("Argo: deploy (GET, PUT, wait observed)", deploys)
         row("Argo: promote (GET, PATCH /status)", promotes)
-        row("Argo: undo (GET, LIST replicasets, JSON PATCH, wait observed)", undos)
+        row("Argo: undo and go live (GET, LIST, JSON PATCH, wait, PATCH /status)", undos)
     finally:
         emulator.stop()
 
