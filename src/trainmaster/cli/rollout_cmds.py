@@ -106,7 +106,8 @@ def _then_promote(state: Context) -> None:
 @rollout_app.command("status")
 def status(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None,
            stage: STAGE = None) -> None:  # fmt: skip
-    """Show the rollout: phase, stable (active) and preview images, revision."""
+    """Show the rollout: phase, stable (active) and preview images, revision (exit 1 when
+    Degraded)."""
     state = ctx(typer_ctx)
     current = _cluster(state).status(_target(state, ns, rollout, stage))
     data = {
@@ -121,9 +122,14 @@ def status(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None,
     }
     if state.json_output:
         emit_json(data)
-        return
-    for key, value in data.items():
-        console().print(f"{key:>10}: {value if value is not None else '-'}", markup=False)
+    else:
+        for key, value in data.items():
+            console().print(f"{key:>10}: {value if value is not None else '-'}", markup=False)
+    if current.phase == "Degraded":  # as `kubectl argo rollouts status` fails on Degraded
+        from trainmaster.errors import CheckFailed
+
+        where = f"{current.target.namespace}/{current.target.name}"
+        raise CheckFailed(f"rollout {where} is Degraded: {current.message or 'see status'}")
 
 
 @rollout_app.command("deploy")
@@ -255,8 +261,10 @@ def preview_sweep(typer_ctx: typer.Context,
     from trainmaster.rollout.previews import plan_sweep
 
     state = ctx(typer_ctx)
-    host = _cluster(state)
-    chosen = plan_sweep(host, _forge(state), repo or _repo(state), datetime.now(UTC))
+    host, forge, repo = _cluster(state), _forge(state), repo or _repo(state)
+    if forge is None or not repo:
+        console(stderr=True).print("warning: no forge or repository: only expiry counts")
+    chosen = plan_sweep(host, forge, repo, datetime.now(UTC))
     items = [{"namespace": i.namespace, "pr": i.pr, "reason": i.reason} for i in chosen]
     if not state.json_output:
         for item in items:

@@ -211,3 +211,14 @@ def test_undo_dry_run_prints_the_json_patch_and_the_promotion_that_follows(
         result.out
     )
     assert '{"status": {"promoteFull": true}}' in result.out
+
+
+def test_status_of_an_aborted_rollout_is_exit_1(cli, k8s: Cluster, policy: Path):
+    k8s.rollout("maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro")
+    assert cli("rollout", "status", "--ns", "maestro").code == 0
+    assert cli("rollout", "abort", "--ns", "maestro", "--reason", "smoke failed").code == 0
+    result = cli("--json", "rollout", "status", "--ns", "maestro")
+    assert result.code == 1 and json.loads(result.out)["phase"] == "Degraded"
+    assert json.loads(result.out)["stable"] == GOOD  # traffic stayed on the stable colour
+    assert "RolloutAborted" in result.err
