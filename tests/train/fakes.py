@@ -92,7 +92,9 @@ class FakeCluster:
 
     def deploy(self, target: Target, image: str) -> None:
         now = self.status(target)
-        self._record("deploy", target, image, replace(now, preview=image, revision=now.revision + 1))
+        self._record(
+            "deploy", target, image, replace(now, preview=image, revision=now.revision + 1)
+        )
 
     def promote(self, target: Target, *, full: bool = False) -> None:
         now = self.status(target)
@@ -109,7 +111,10 @@ class FakeCluster:
     def pin(self, target: Target, image: str) -> None:
         now = self.status(target)
         self._record(
-            "pin", target, image, replace(now, stable=image, preview=None, revision=now.revision + 1)
+            "pin",
+            target,
+            image,
+            replace(now, stable=image, preview=None, revision=now.revision + 1),
         )
 
 
@@ -124,18 +129,31 @@ class FakeForge:
         return self.releases.get(tag)
 
     def create_release(
-        self, repo: str, *, tag: str, name: str, body: str, draft: bool = True, target: str | None = None
+        self,
+        repo: str,
+        *,
+        tag: str,
+        name: str,
+        body: str,
+        draft: bool = True,
+        target: str | None = None,
     ) -> ReleaseRef:
         self.calls.append(f"release {tag}")
-        ref = ReleaseRef(len(self.releases) + 1, tag, f"https://github.com/{repo}/releases/{tag}", draft)
+        ref = ReleaseRef(
+            len(self.releases) + 1, tag, f"https://github.com/{repo}/releases/{tag}", draft
+        )
         self.releases[tag] = ref
         self.bodies[tag] = body
         return ref
 
-    def upload_release_asset(self, repo, release_id, path, *, name=None, content_type="application/gzip"):  # type: ignore[no-untyped-def]
+    def upload_release_asset(
+        self, repo, release_id, path, *, name=None, content_type="application/gzip"
+    ):  # type: ignore[no-untyped-def]
         return ""
 
-    def open_pull_request(self, repo: str, *, head: str, base: str, title: str, body: str) -> PullRef:
+    def open_pull_request(
+        self, repo: str, *, head: str, base: str, title: str, body: str
+    ) -> PullRef:
         for i, (h, b, _) in enumerate(self.pulls):
             if (h, b) == (head, base):
                 return PullRef(i + 1, f"https://github.com/{repo}/pull/{i + 1}", "open")
@@ -161,3 +179,45 @@ class FakeVerifier:
         return Verification(
             tuple(GateOutcome(g, Verdict(self.verdicts.get(g, "pass"))) for g in names)
         )
+
+
+class FileCluster(FakeCluster):
+    """A FakeCluster whose state and call log live in a JSON file, so a killed process's calls
+    survive it (for the real SIGKILL test)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        if path.exists():
+            import json
+
+            data = json.loads(path.read_text())
+            self.calls = [tuple(c) for c in data["calls"]]  # type: ignore[misc]
+            self.states = {
+                stage: RolloutState(
+                    Target(stage, s["ns"], s["name"]),
+                    "Healthy",
+                    s["stable"],
+                    s["preview"],
+                    s["revision"],
+                    False,
+                )
+                for stage, s in data["states"].items()
+            }
+
+    def _record(self, verb: str, target: Target, image: str | None, new: RolloutState) -> None:
+        import json
+
+        self.states[target.stage] = new
+        self.calls.append((verb, target.stage, image))
+        states = {
+            k: {
+                "ns": v.target.namespace,
+                "name": v.target.name,
+                "stable": v.stable,
+                "preview": v.preview,
+                "revision": v.revision,
+            }
+            for k, v in self.states.items()
+        }
+        self.path.write_text(json.dumps({"calls": self.calls, "states": states}))

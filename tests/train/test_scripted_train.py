@@ -49,7 +49,14 @@ def test_cut_stage_approvals_prod_rollback(rig: Rig) -> None:
     log = AuditLog(rig.store)
     assert log.verify() is None
     actions = [e.action for e in log.events()]
-    for expected in ("train.cut", "train.opened", "approve", "promote", "train.promoted", "rollback"):
+    for expected in (
+        "train.cut",
+        "train.opened",
+        "approve",
+        "promote",
+        "train.promoted",
+        "rollback",
+    ):
         assert expected in actions
     promote = next(e for e in log.events(action="promote") if e.target.endswith("/prod"))
     assert (promote.actor, promote.reason) == ("bob", "ship it")

@@ -166,6 +166,7 @@ class TrainEngine:
                     "effects": [f"cluster.{a.verb}" for a in cluster],
                 },
             )
+            self.checkpoint("intent-commit")  # a kill here rolls the whole transition back
 
     def resume(self, train_id: str | None = None) -> tuple[dict[str, Any], ...]:
         """Finish every pending effect (of one train, or all); safe to call any time."""
@@ -189,6 +190,7 @@ class TrainEngine:
                 )
                 if not still_pending(session, effect.train_id, effect.stage):
                     self._complete(session, effect.train_id, effect.stage)
+                self.checkpoint(f"commit-{effect.kind}")
             self.checkpoint(f"done-{effect.kind}")
             applied.append({"key": effect.key, "kind": effect.kind, **result})
         return tuple(applied)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from trainmaster.adapters.git.repo import GitRepo
 from trainmaster.audit.log import append_event
 from trainmaster.config.model import Policy
-from trainmaster.errors import UsageError
+from trainmaster.errors import ConflictError, UsageError
 from trainmaster.notes.release import Context
 from trainmaster.rollout.port import DIGEST_REF, Target
 from trainmaster.store import Store
@@ -35,6 +35,7 @@ from trainmaster.train.model import (
     Promote,
     RecordArtifact,
     Rollback,
+    StageStatus,
     TrainState,
     TrainStatus,
     Verified,
@@ -234,14 +235,25 @@ class TrainService(TrainEngine):
         expected_version: int | None = None,
         dry_run: bool = False,
     ) -> Outcome:
-        return self.transition(
-            train_id,
-            lambda s: Promote(stage, actor, reason, self.now(), override_freeze=override_freeze),
-            reason=reason,
-            actor=actor,
-            expected_version=expected_version,
-            dry_run=dry_run,
-        )
+        try:
+            return self.transition(
+                train_id,
+                lambda s: Promote(
+                    stage, actor, reason, self.now(), override_freeze=override_freeze
+                ),
+                reason=reason,
+                actor=actor,
+                expected_version=expected_version,
+                dry_run=dry_run,
+            )
+        except ConflictError:
+            # Re-running your own promote after a crash is not a conflict: it already happened.
+            done = self.state(train_id)
+            view = done.stage(stage)
+            mine = view.promoted_by == actor and view.digest == done.digest
+            if expected_version is None and view.status is StageStatus.PROMOTED and mine:
+                return Outcome(done, message=f"already promoted by {actor}")
+            raise
 
     def rollback(
         self,

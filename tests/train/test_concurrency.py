@@ -1,0 +1,95 @@
+"""Optimistic locking: two promoters at once — exactly one wins, the other gets a conflict."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.train.conftest import Rig
+from tests.train.fakes import DIGEST_A
+from trainmaster.audit import AuditLog
+from trainmaster.errors import ConflictError, ExitCode, TrainmasterError
+from trainmaster.train.model import TrainState
+from trainmaster.train.service import TrainService
+
+
+def ready_for_prod(rig: Rig) -> str:
+    train = rig.service().cut().train_id
+    captain = rig.service()
+    captain.record_artifact(train, DIGEST_A)
+    for stage, approvers in (("stage", ["alice"]), ("prod", ["alice", "carol"])):
+        captain.deploy(train, stage)
+        captain.verify(train, stage)
+        for who in approvers:
+            rig.service(who).approve(train, stage, who, "fine")
+        if stage == "stage":
+            rig.service("bob").promote(train, "stage", "bob", "go")
+    rig.clock.advance(minutes=10)
+    return train
+
+
+class RacingService(TrainService):
+    """Reads the train, then waits until the other promoter has read it too."""
+
+    barrier: threading.Barrier | None = None
+
+    def state(self, train_id: str) -> TrainState:
+        seen = super().state(train_id)
+        if self.barrier is not None:
+            barrier, self.barrier = self.barrier, None
+            barrier.wait(timeout=30)
+        return seen
+
+
+def test_two_promoters_at_once_exactly_one_wins(rig: Rig) -> None:
+    train = ready_for_prod(rig)
+    barrier = threading.Barrier(2)
+    results: dict[str, object] = {}
+
+    def promoter(name: str) -> None:
+        service = RacingService(
+            rig.policy,
+            rig.store,
+            rig.repo,
+            forge=rig.forge,
+            cluster=rig.cluster,
+            verifier=rig.verifier,
+            clock=rig.clock,
+            actor=name,
+        )
+        service.barrier = barrier
+        try:
+            results[name] = (
+                service.promote(train, "prod", name, "race").state.stage("prod").status.value
+            )
+        except TrainmasterError as e:
+            results[name] = e
+
+    threads = [threading.Thread(target=promoter, args=(n,)) for n in ("bob", "dave")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    winners = [n for n, r in results.items() if r == "promoted"]
+    losers = [r for r in results.values() if isinstance(r, ConflictError)]
+    assert len(winners) == 1 and len(losers) == 1, results
+    assert losers[0].exit_code == ExitCode.REFUSED
+    assert "changed while you were acting on it" in str(losers[0])
+    assert [c for c in rig.cluster.calls if c[0] == "promote" and c[1] == "prod"] == [
+        ("promote", "prod", DIGEST_A)
+    ]
+    promotes = [
+        e for e in AuditLog(rig.store).events(action="promote") if e.target.endswith("/prod")
+    ]
+    assert [e.actor for e in promotes] == winners
+    assert AuditLog(rig.store).verify() is None
+
+
+def test_a_stale_expected_version_is_a_conflict(rig: Rig) -> None:
+    train = ready_for_prod(rig)
+    seen = rig.service().status(train)["row_version"]
+    rig.service("erin").approve(train, "prod", "erin", "also fine")  # moves the train on
+    with pytest.raises(ConflictError, match="someone else acted first"):
+        rig.service("bob").promote(train, "prod", "bob", "go", expected_version=seen)
+    assert rig.service().status(train)["stages"][1]["status"] == "awaiting_approval"

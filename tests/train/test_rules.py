@@ -1,0 +1,281 @@
+"""Every promotion rule on the pure machine; each test fails if its rule is removed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.train.fakes import DIGEST_A, DIGEST_B
+from trainmaster.config import parse_policy
+from trainmaster.config.seed import seed_policy_text
+from trainmaster.errors import ConflictError, Refused, UsageError
+from trainmaster.train.machine import next_state
+from trainmaster.train.model import (
+    ApprovalRecord,
+    Approve,
+    ClusterAction,
+    Deploy,
+    EffectsDone,
+    Promote,
+    RevokeApprovals,
+    Rollback,
+    StageStatus,
+    StageView,
+    TrainState,
+    TrainStatus,
+    Verified,
+)
+from trainmaster.train.rules import stage_rules
+
+T0 = datetime(2026, 11, 5, 18, 0, tzinfo=UTC)
+PROD_GATES = ("p95-latency", "burn-rate", "error-rate", "saturation", "migrations")
+
+
+def policy(extra: str = ""):  # type: ignore[no-untyped-def]
+    return parse_policy(seed_policy_text("acme", "maestro") + extra)
+
+
+def awaiting_prod(**train: object) -> TrainState:
+    """A train promoted on stage, verified on prod at T0, no approvals yet."""
+    rules = stage_rules(policy(), "scheduled")
+    stage = StageView("stage", StageStatus.PROMOTED, 1, DIGEST_A, T0, promoted_by="bob")
+    prod = StageView(
+        "prod",
+        StageStatus.AWAITING_APPROVAL,
+        1,
+        DIGEST_A,
+        gates_passed_at=T0,
+        gate_verdicts=tuple((g, "pass") for g in PROD_GATES),
+    )
+    base = TrainState(
+        "v1.1.0",
+        "scheduled",
+        "1.1.0",
+        "captain",
+        TrainStatus.OPEN,
+        DIGEST_A,
+        3,
+        rules,
+        (stage, prod),
+    )
+    return replace(base, **train)  # type: ignore[arg-type]
+
+
+def approve(
+    state: TrainState, who: str, reason: str = "looks good", at: datetime = T0
+) -> TrainState:
+    return next_state(state, Approve("prod", who, reason, at)).state
+
+
+def promote(state: TrainState, who: str = "bob", minutes: int = 10, **kw: object):  # type: ignore[no-untyped-def]
+    return next_state(state, Promote("prod", who, "ship it", T0 + timedelta(minutes=minutes), **kw))  # type: ignore[arg-type]
+
+
+def approved(state: TrainState, *who: str) -> TrainState:
+    for person in who:
+        state = approve(state, person)
+    return state
+
+
+def test_quorum_two_distinct_people() -> None:
+    one = approved(awaiting_prod(), "alice")
+    with pytest.raises(Refused, match="1 of 2 distinct approvals"):
+        promote(one)
+    done = promote(approved(awaiting_prod(), "alice", "carol"))
+    assert done.state.stage("prod").status is StageStatus.PROMOTING
+    assert done.actions == (ClusterAction("promote", "prod", expect=DIGEST_A),)
+
+
+def test_the_same_person_twice_counts_once() -> None:
+    twice = approved(awaiting_prod(), "alice", "alice", "ALICE")
+    assert len(twice.stage("prod").approvals) == 1
+    with pytest.raises(Refused, match="1 of 2"):
+        promote(twice)
+
+
+def test_the_author_may_not_approve() -> None:
+    with pytest.raises(Refused, match=r"captain cut train v1\.1\.0 and may not approve"):
+        approve(awaiting_prod(), "captain")
+    # and an author's approval that somehow exists is not counted
+    sneaked = ApprovalRecord("Captain", "mine", DIGEST_A, T0)
+    state = approved(awaiting_prod(), "alice")
+    state = replace(
+        state,
+        stages=(
+            state.stages[0],
+            replace(state.stages[1], approvals=(*state.stages[1].approvals, sneaked)),
+        ),
+    )
+    with pytest.raises(Refused, match="1 of 2"):
+        promote(state)
+
+
+def test_the_promoter_is_not_an_approver() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    with pytest.raises(Refused, match="1 of 2"):
+        promote(state, who="carol")
+
+
+def test_each_approval_needs_a_reason() -> None:
+    with pytest.raises(Refused, match="needs a reason"):
+        approve(awaiting_prod(), "alice", reason="  ")
+
+
+def test_an_approval_for_another_digest_does_not_count() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    rebuilt = replace(
+        state,
+        digest=DIGEST_B,
+        stages=(
+            replace(state.stages[0], digest=DIGEST_B),
+            replace(state.stages[1], digest=DIGEST_B),
+        ),
+    )
+    with pytest.raises(Refused, match=r"0 of 2 distinct approvals .*2 for another digest"):
+        promote(rebuilt)
+
+
+def test_a_failed_verification_revokes_earlier_approvals() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    failed = next_state(
+        state,
+        Verified("prod", DIGEST_A, "fail", T0 + timedelta(minutes=5), (("error-rate", "fail"),)),
+    )
+    assert (
+        RevokeApprovals("prod", f"verification failed at {(T0 + timedelta(minutes=5)).isoformat()}")
+        in failed.actions
+    )
+    assert all(a.revoked for a in failed.state.stage("prod").approvals)
+    passed = next_state(
+        failed.state,
+        Verified("prod", DIGEST_A, "pass", T0 + timedelta(minutes=6), (("error-rate", "pass"),)),
+    )
+    with pytest.raises(Refused, match=r"0 of 2 .*2 revoked"):
+        promote(passed.state, minutes=30)
+
+
+def test_the_wait_timer_counts_from_the_passed_verification() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    with pytest.raises(Refused, match="wait timer: 1m00s left"):
+        promote(state, minutes=9)
+    assert promote(state, minutes=10).state.stage("prod").status is StageStatus.PROMOTING
+
+
+def test_a_freeze_blocks_promotion_unless_overridden() -> None:
+    state = approved(awaiting_prod(frozen="year-end: Year-end change freeze"), "alice", "carol")
+    with pytest.raises(Refused, match="freeze window in force: year-end"):
+        promote(state)
+    done = promote(state, override_freeze="sev1 fix, VP approved")
+    assert done.details["freeze_override"] == "sev1 fix, VP approved"
+
+
+def test_required_gates_must_pass_for_this_digest() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    prod = state.stage("prod")
+    missing = replace(
+        prod, gate_verdicts=tuple((g, "pass") for g in PROD_GATES if g != "saturation")
+    )
+    with pytest.raises(Refused, match="saturation=not run"):
+        promote(replace(state, stages=(state.stages[0], missing)))
+
+
+def test_inconclusive_never_promotes() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    unsure = next_state(
+        state, Verified("prod", DIGEST_A, "inconclusive", T0, (("burn-rate", "inconclusive"),))
+    )
+    assert unsure.state.stage("prod").status is StageStatus.VERIFYING
+    with pytest.raises(Refused, match="has not passed verification"):
+        promote(unsure.state, minutes=60)
+
+
+def test_gate_order_stage_before_prod() -> None:
+    state = awaiting_prod()
+    not_yet = replace(
+        state,
+        stages=(replace(state.stages[0], status=StageStatus.AWAITING_APPROVAL), state.stages[1]),
+    )
+    with pytest.raises(Refused, match="stage must be promoted with this digest before prod"):
+        promote(approved(not_yet, "alice", "carol"))
+    with pytest.raises(Refused, match="stage must be promoted"):
+        next_state(not_yet, Deploy("prod", "bob", T0))
+
+
+def test_roles_limit_who_approves_and_promotes() -> None:
+    roles = policy().roles
+    members = {"release-captain": ["alice", "bob"]}
+    strict = policy().model_copy(
+        update={
+            "roles": {
+                name: role.model_copy(update={"members": members.get(name, [])})
+                for name, role in roles.items()
+            }
+        }
+    )
+    rules = stage_rules(strict, "scheduled")
+    state = replace(awaiting_prod(), rules=rules)
+    with pytest.raises(Refused, match="carol is not in a role that may approve"):
+        approve(state, "carol")
+    state = approve(state, "alice")
+    with pytest.raises(Refused, match="dave is not in a role that may promote"):
+        promote(state, who="dave")
+
+
+def test_promote_twice_is_a_conflict_and_busy_stages_refuse() -> None:
+    state = approved(awaiting_prod(), "alice", "carol")
+    promoting = promote(state).state
+    with pytest.raises(ConflictError, match="promoting"):
+        promote(promoting)
+    done = next_state(promoting, EffectsDone("prod", T0)).state
+    assert done.status is TrainStatus.RELEASED
+    with pytest.raises(ConflictError, match="already promoted by bob"):
+        promote(done)
+
+
+def test_rollback_pins_the_previous_digest_and_needs_a_reason() -> None:
+    state = awaiting_prod()
+    state = replace(
+        state,
+        stages=(
+            state.stages[0],
+            replace(state.stages[1], status=StageStatus.PROMOTED, previous_digest=DIGEST_B),
+        ),
+    )
+    with pytest.raises(Refused, match="needs a reason"):
+        next_state(state, Rollback("prod", "dave", "", T0))
+    back = next_state(state, Rollback("prod", "dave", "p95", T0))
+    assert back.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_B, expect=DIGEST_B)
+    undo = next_state(
+        replace(state, stages=(state.stages[0], replace(state.stages[1], previous_digest=None))),
+        Rollback("prod", "dave", "p95", T0),
+    )
+    assert undo.actions[-1] == ClusterAction("undo", "prod")
+
+
+def test_a_failed_watch_after_promotion_rolls_back() -> None:
+    state = awaiting_prod()
+    live = replace(
+        state,
+        stages=(
+            state.stages[0],
+            replace(state.stages[1], status=StageStatus.PROMOTED, previous_digest=DIGEST_B),
+        ),
+    )
+    moved = next_state(live, Verified("prod", DIGEST_A, "fail", T0, (("burn-rate", "fail"),)))
+    assert moved.audit == "train.auto_rollback"
+    assert moved.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_B, expect=DIGEST_B)
+
+
+def test_a_stale_verification_is_rejected() -> None:
+    with pytest.raises(UsageError, match="not the verified"):
+        next_state(awaiting_prod(), Verified("prod", DIGEST_B, "pass", T0))
+
+
+def test_hotfix_lane_keeps_fewer_gates_and_its_quorum() -> None:
+    rules = {r.name: r for r in stage_rules(policy(), "hotfix")}
+    assert rules["prod"].gates == ("error-rate", "migrations")
+    assert rules["stage"].gates == ("smoke", "error-rate")
+    assert rules["prod"].quorum == 1
+    assert rules["prod"].wait == timedelta(minutes=10)
