@@ -180,3 +180,36 @@ def test_watch_of_a_healthy_release_passes(cli, live_prometheus, fake_cluster) -
     body = json.loads(result.out)
     assert result.code == 0, body
     assert body["status"] == "passed" and body["evaluations"] == 2 and fake_cluster.calls == []
+
+
+def test_results_are_recorded_for_a_train(cli, golden_prometheus, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from trainmaster.store import open_store
+    from trainmaster.store.models import GateResultRow
+
+    digest = "sha256:" + "c" * 64
+    result = cli(
+        "gate",
+        "run",
+        "--env",
+        "prod",
+        "--service",
+        "errors5",
+        "--at",
+        AT,
+        "--prometheus",
+        golden_prometheus,
+        "--train",
+        "v1.4.0",
+        "--digest",
+        digest,
+    )
+    assert result.code == 1
+    store = open_store(f"sqlite:///{tmp_path / '.trainmaster/state.db'}", tmp_path)
+    with store.transaction() as session:
+        rows = session.execute(select(GateResultRow)).scalars().all()
+        found = {r.gate: (r.verdict, r.train_id, r.digest) for r in rows}
+        evidence = json.loads(next(r.evidence for r in rows if r.gate == "error-rate"))
+    assert found["error-rate"] == ("fail", "v1.4.0", digest)
+    assert len(found) == 5 and evidence["query"].startswith("label_replace(")

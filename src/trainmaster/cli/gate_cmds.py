@@ -3,7 +3,6 @@ smoke and migration results. Exit 0 pass, 1 fail, 3 inconclusive."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.gates.inputs import GateInputs, InputResult
     from trainmaster.gates.result import GateReport
-    from trainmaster.rollout.port import Target
 
 gate_app = typer.Typer(
     help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
@@ -227,20 +225,6 @@ def _duration(text: str | None, flag: str) -> timedelta | None:
         raise UsageError(f"{flag}: {e}") from e
 
 
-def _scrape_urls(policy: Policy, cluster: object, target: Target) -> Callable[[], list[str]]:
-    """The local target's /metrics: both colours, followed across switches."""
-
-    def urls() -> list[str]:
-        endpoints = getattr(cluster, "endpoints", None)
-        if endpoints is None:
-            return []
-        found = endpoints(target)
-        path = policy.backends.local.metrics_path
-        return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
-
-    return urls
-
-
 @gate_app.command("watch")
 def watch_cmd(
     typer_ctx: typer.Context,
@@ -260,7 +244,7 @@ def watch_cmd(
     json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
 ) -> None:
     """Post-promotion analysis: roll back on the first failing criterion; resumes on restart."""
-    from trainmaster.gates.backends import metrics_for
+    from trainmaster.gates.backends import local_scrape_urls, metrics_for
     from trainmaster.gates.watch import watch
     from trainmaster.rollout.backends import cluster_for, target_for
 
@@ -269,7 +253,7 @@ def watch_cmd(
     target = target_for(policy, env)
     cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent)
     as_json = json_output or state.json_output
-    scrape = _scrape_urls(policy, cluster, target)
+    scrape = local_scrape_urls(policy, cluster, target)
     metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)
     out = console(stderr=as_json)
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from trainmaster.config.model import Policy
 from trainmaster.errors import UsageError
 from trainmaster.gates.port import Metrics
+from trainmaster.rollout.port import Target
 
 DEFAULT_SCRAPE_INTERVAL = 1.0  # seconds; the demo scales windows down to seconds
 
@@ -44,3 +45,18 @@ def metrics_for(
 def service_name(policy: Policy) -> str:
     services = {stage.service for stage in policy.stages.values()}
     return services.pop() if len(services) == 1 else policy.project.name
+
+
+def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callable[[], list[str]]:
+    """The local target's /metrics URLs — both colours, asked again at every scrape so a
+    blue/green switch is followed. Empty for a cluster that has no local endpoints."""
+
+    def urls() -> list[str]:
+        endpoints = getattr(cluster, "endpoints", None)
+        if endpoints is None:
+            return []
+        found = endpoints(target)
+        path = policy.backends.local.metrics_path
+        return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
+
+    return urls

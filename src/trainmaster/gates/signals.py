@@ -13,13 +13,13 @@ from trainmaster.gates.burn import burn_query, burn_windows, judge_burn, window_
 from trainmaster.gates.inputs import InputResult
 from trainmaster.gates.judge import Finding, Missing, judge_sustained, judge_window
 from trainmaster.gates.port import Metrics, Series
-from trainmaster.gates.promql import split_ratio
+from trainmaster.gates.promql_text import split_ratio
 from trainmaster.gates.queries import Variables, fill
 from trainmaster.gates.ratio import PART, ratio_query, ratio_series
 from trainmaster.gates.result import SignalResult
 from trainmaster.gates.verdict import Verdict
 
-BURN_HISTORY = 10  # points before the instant, to date when a burn started
+HISTORY = 4  # extra points before a window or burn decision, to date when a breach started
 
 
 def steps_in(span: timedelta, step: timedelta) -> int:
@@ -42,15 +42,18 @@ def plan_query(
             rows,
             lambda q, w: fill(q, variables, w, signal=name),
         )
-        return query, end - BURN_HISTORY * step.total_seconds(), step
+        return query, end - HISTORY * step.total_seconds(), step
     assert signal.query is not None
     query = fill(signal.query, variables, signal.window, signal=name)
     if signal.kind is SignalKind.WINDOW and (parts := split_ratio(query)):
         query = ratio_query(*parts)
     span = signal.duration if signal.kind is SignalKind.SUSTAINED else signal.window
     assert span is not None
-    # Twice the span for a sustained signal: the extra history dates the start of a breach.
-    count = steps_in(span, step) * (2 if signal.kind is SignalKind.SUSTAINED else 1)
+    # Extra history dates the start of a breach: half the span more for a sustained signal.
+    if signal.kind is SignalKind.SUSTAINED:
+        count = steps_in(span, step) * 3 // 2
+    else:
+        count = HISTORY
     return query, end - count * step.total_seconds(), step
 
 
