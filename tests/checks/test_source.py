@@ -87,7 +87,7 @@ def test_deep_nesting_is_a_finding_not_a_crash() -> None:
     workflow, findings = read_workflow(
         "on: push\njobs: " + "[" * 5000 + "]" * 5000 + "\n", "deep.yml"
     )
-    assert workflow is None and "nested too deeply" in findings[0].message
+    assert workflow is None and "nest" in findings[0].message  # ours or LibYAML's limit
 
 
 def test_a_name_whose_expression_fails_is_unevaluated() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from trainmaster.checks.contexts import Check, Prediction
 from trainmaster.checks.findings import Finding, Severity
@@ -19,6 +19,24 @@ class Required:
     line: int
 
 
+@dataclass
+class _Index:
+    """The prediction looked up by context and by job, built once for all requirements."""
+
+    verdicts: dict[str, Verdict]
+    wanted: set[str]
+    by_context: dict[str, list[Check]] = field(default_factory=dict)
+    by_job: dict[tuple[str, str], list[Check]] = field(default_factory=dict)
+    fuzzy: list[tuple[re.Pattern[str], Check]] = field(default_factory=list)
+
+    def add(self, check: Check) -> None:
+        self.by_job.setdefault((check.workflow, check.job), []).append(check)
+        if check.status == "exact":
+            self.by_context.setdefault(check.context, []).append(check)
+        else:
+            self.fuzzy.append((re.compile(check.pattern), check))
+
+
 def lint(
     required: Sequence[Required],
     prediction: Prediction,
@@ -27,27 +45,21 @@ def lint(
 ) -> list[Finding]:
     """Every finding for the required contexts, sorted errors first."""
     verdicts = {w.path: reach(w, default_branch) for w in workflows.values()}
-    wanted = {r.context for r in required}
-    by_job: dict[tuple[str, str], list[Check]] = {}
+    index = _Index(verdicts, {r.context for r in required})
     for check in prediction.checks:
-        by_job.setdefault((check.workflow, check.job), []).append(check)
+        index.add(check)
     findings: list[Finding] = []
     for requirement in required:
-        findings += _one(requirement, prediction.checks, verdicts, wanted, by_job)
+        findings += _one(requirement, index)
     return sorted(findings, key=Finding.sort_key)
 
 
-def _one(
-    requirement: Required,
-    checks: Sequence[Check],
-    verdicts: Mapping[str, Verdict],
-    wanted: set[str],
-    by_job: Mapping[tuple[str, str], list[Check]],
-) -> list[Finding]:
+def _one(requirement: Required, index: _Index) -> list[Finding]:
+    verdicts, wanted, by_job = index.verdicts, index.wanted, index.by_job
     name = requirement.context
-    producers = [c for c in checks if c.status == "exact" and c.context == name]
+    producers = index.by_context.get(name, [])
     if not producers:
-        return _unproduced(requirement, checks)
+        return _unproduced(requirement, index)
     reaching = [c for c in producers if verdicts[c.workflow].reach in ("runs", "filtered")]
     if not reaching:
         return [_unreached(name, producers, verdicts)]
@@ -82,9 +94,9 @@ def _one(
     return findings
 
 
-def _unproduced(requirement: Required, checks: Sequence[Check]) -> list[Finding]:
+def _unproduced(requirement: Required, index: _Index) -> list[Finding]:
     name = requirement.context
-    maybe = [c for c in checks if c.status != "exact" and re.fullmatch(c.pattern, name)]
+    maybe = [c for pattern, c in index.fuzzy if pattern.fullmatch(name)]
     if maybe:
         rule = "remote-reusable" if maybe[0].status == "remote" else "unevaluated-name"
         return [
@@ -99,7 +111,7 @@ def _unproduced(requirement: Required, checks: Sequence[Check]) -> list[Finding]
             )
             for c in maybe
         ]
-    known = sorted({c.context for c in checks if c.status == "exact"})
+    known = sorted(index.by_context)
     hint = closest(name, known)
     more = f"; did you mean {hint!r}?" if hint else ""
     return [
@@ -182,14 +194,15 @@ def _skips(
 
 def closest(name: str, candidates: Sequence[str]) -> str | None:
     """The candidate nearest by edit distance, if it is near enough to be a typo."""
+    limit = max(2, len(name) // 3)
     best: tuple[int, str] | None = None
     for candidate in candidates:
+        if abs(len(candidate) - len(name)) > limit:
+            continue  # the distance is at least the difference in length
         distance = edit_distance(name.casefold(), candidate.casefold())
-        if best is None or distance < best[0]:
+        if distance <= limit and (best is None or distance < best[0]):
             best = (distance, candidate)
-    if best is None or best[0] > max(2, len(name) // 3):
-        return None
-    return best[1]
+    return best[1] if best else None
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trainmaster.checks.contexts import Check, Prediction, predict
 from trainmaster.checks.files import read_workflows
 from trainmaster.checks.findings import Finding
-from trainmaster.checks.generate import GeneratedFile, generate
 from trainmaster.checks.lint import Required, lint
 from trainmaster.checks.triggers import Verdict, reach
 from trainmaster.checks.workflow import Workflow
 from trainmaster.config.model import Policy
+
+if TYPE_CHECKING:
+    from trainmaster.checks.generate import GeneratedFile
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ def write_generated(
     policy: Policy, version: str, out: Path, policy_file: str, *, force: bool, dry_run: bool
 ) -> tuple[list[Change], tuple[str, ...]]:
     """Write each generated workflow unless it would overwrite a different file without force."""
+    from trainmaster.checks.generate import generate
+
     generation = generate(policy, version, policy_file)
     changes = [_change(out, f, force=force, dry_run=dry_run) for f in generation.files]
     return changes, generation.warnings

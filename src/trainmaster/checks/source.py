@@ -40,6 +40,14 @@ _CORE: tuple[tuple[re.Pattern[str], Callable[[str], Any]], ...] = tuple(
 )
 
 
+# LibYAML's parser when PyYAML was built with it (about 10x faster); the pure-Python one else.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ALIASES = (
+    "uses YAML anchors and aliases: analysed expanded; github.com accepts them since August "
+    "2025, older GitHub Enterprise Server releases reject the file"
+)
+
+
 class SourceError(ValueError):
     """The file cannot be read as a workflow at all; `mark` says where."""
 
@@ -64,28 +72,10 @@ class Document:
     notices: list[Notice] = field(default_factory=list)
 
 
-class _Composer(yaml.SafeLoader):
-    """PyYAML's composer, remembering where anchors and aliases are."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.anchored: list[Mark] = []
-        self.aliased: list[Mark] = []
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        where = Mark(event.start_mark.line + 1, event.start_mark.column + 1)
-        if isinstance(event, yaml.AliasEvent):
-            self.aliased.append(where)
-        elif getattr(event, "anchor", None):
-            self.anchored.append(where)
-        return super().compose_node(parent, index)
-
-
 def resolve_scalar(node: yaml.ScalarNode) -> Any:
     """A scalar's value under YAML 1.2's core schema (quoted scalars are always strings)."""
     text = str(node.value)
-    if node.style is not None:  # quoted, literal or folded
+    if node.style:  # quoted, literal or folded (plain is None in PyYAML, "" in LibYAML)
         return text
     for pattern, convert in _CORE:
         if pattern.match(text):
@@ -97,9 +87,9 @@ def load_workflow_yaml(text: str, file: str) -> Document:
     """Parse one workflow file; raise `SourceError` with a line for anything unreadable."""
     if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
         raise SourceError(f"file is larger than {MAX_BYTES} bytes; not analysed", Mark(1, 1))
-    composer = _Composer(text)
+    loader = _LOADER(text)
     try:
-        node = composer.get_single_node()
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -109,23 +99,17 @@ def load_workflow_yaml(text: str, file: str) -> Document:
     except RecursionError as e:
         raise SourceError("values are nested too deeply to analyse", Mark(1, 1)) from e
     finally:
-        composer.dispose()
+        loader.dispose()
     source = SourceMap(file)
     document = Document(None, source)
-    if composer.aliased:
-        first = composer.anchored[0] if composer.anchored else composer.aliased[0]
-        document.notices.append(
-            Notice(
-                "uses YAML anchors and aliases: analysed expanded; github.com accepts them "
-                "since August 2025, older GitHub Enterprise Server releases reject the file",
-                first,
-            )
-        )
     if node is not None:
+        builder = _Builder(source)
         try:
-            document.data = _Builder(source).build(node, ())
+            document.data = builder.build(node, ())
         except RecursionError as e:
             raise SourceError("values are nested too deeply to analyse", Mark(1, 1)) from e
+        if builder.aliased:
+            document.notices.append(Notice(_ALIASES, builder.aliased[0]))
     return document
 
 
@@ -133,12 +117,17 @@ class _Builder:
     def __init__(self, source: SourceMap) -> None:
         self.source = source
         self.count = 0
+        self.seen: dict[int, Mark] = {}  # an alias is the anchored node object met again
+        self.aliased: list[Mark] = []
 
     def build(self, node: yaml.Node, path: tuple[str | int, ...]) -> Any:
         self.count += 1
         mark = Mark(node.start_mark.line + 1, node.start_mark.column + 1)
         if self.count > MAX_NODES:
             raise SourceError(f"more than {MAX_NODES} values (alias expansion?)", mark)
+        first = self.seen.setdefault(id(node), mark)
+        if first is not mark and not self.aliased:
+            self.aliased.append(first)
         self.source.marks.setdefault(path, mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
@@ -153,7 +142,7 @@ class _Builder:
             key_mark = Mark(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SourceError("mapping keys must be plain scalars", key_mark)
-            if key_node.tag == "tag:yaml.org,2002:merge" and key_node.style is None:
+            if key_node.tag == "tag:yaml.org,2002:merge" and not key_node.style:
                 raise SourceError("YAML merge keys (<<) are not supported by GitHub", key_mark)
             key = str(key_node.value)  # GitHub's keys are strings: `on` stays `on`
             if key in result:
