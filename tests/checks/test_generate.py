@@ -98,6 +98,7 @@ def test_permissions_are_least_privilege(generated: Path) -> None:
                 "sast-codeql": {"security-events"},
                 "terraform-plan": {"id-token"},
                 "cut": {"contents"},
+                "stage": {"packages"},
             }.get(name, set())
             assert granted <= allowed, (file.name, name, granted)
 
