@@ -30,6 +30,13 @@ def test_cut_stage_approvals_prod_rollback(rig: Rig) -> None:
     rig.service("alice").approve("v1.1.0", "prod", "alice", "dashboards green")
     rig.service("carol").approve("v1.1.0", "prod", "carol", "error budget fine")
     rig.clock.advance(minutes=10)
+    calls = list(rig.cluster.calls)
+    plan = rig.service("bob").promote("v1.1.0", "prod", "bob", "ship it", dry_run=True)
+    assert plan.planned == ({"effect": "cluster.promote", "stage": "prod", "image": None},)
+    assert (
+        rig.cluster.calls == calls
+        and captain.status("v1.1.0")["stages"][1]["status"] == "awaiting_approval"
+    )
     outcome = rig.service("bob").promote("v1.1.0", "prod", "bob", "ship it")
     assert outcome.state.status.value == "released"
     assert rig.cluster.states["prod"].stable == DIGEST_A

@@ -23,7 +23,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 # Types that do not change what users run; counted, not listed (like most changelog tools).
 QUIET_TYPES = frozenset({"chore", "ci", "build", "docs", "style", "test", "refactor"})
-MIGRATION_SCOPES = frozenset({"db", "migration", "migrations", "schema"})
+MIGRATION_SCOPES = frozenset({"migration", "migrations"})
 
 
 @dataclass(frozen=True)
