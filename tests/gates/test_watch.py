@@ -214,3 +214,38 @@ def test_two_watchers_never_both_write(seed_policy, tmp_path) -> None:  # type: 
         save(session, state, now, evaluations=1)
     with pytest.raises(ConflictError), store.transaction() as session:
         save(session, state, now, evaluations=1)
+
+
+def test_a_watch_without_data_ends_inconclusive_and_never_rolls_back(
+    seed_policy, golden_prometheus, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from trainmaster.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path)
+    cluster = FakeCluster()
+    outcome = run(
+        seed_policy,
+        golden_prometheus,
+        store,
+        cluster,
+        Clock(T0 - 2 * MIN),
+        "idle",
+        duration=timedelta(minutes=1),
+    )
+    assert outcome.status == "inconclusive" and outcome.verdict.value == "inconclusive"
+    assert outcome.evaluations == 3 and cluster.calls == []
+    assert outcome.last_report is not None
+    assert "p95-latency: no data" in " ".join(s.reason for s in outcome.last_report.signals)
+
+
+def test_a_sustained_window_beyond_prometheus_resolution_is_a_policy_error(seed_policy) -> None:  # type: ignore[no-untyped-def]
+    from trainmaster.config.model import Signal
+    from trainmaster.errors import PolicyError
+    from trainmaster.gates.queries import Variables
+    from trainmaster.gates.signals import plan_query
+
+    signal = Signal.model_validate(
+        {"kind": "sustained", "query": "up", "threshold": 1, "for": "3d", "step": "15s"}
+    )
+    with pytest.raises(PolicyError, match="signals.long: for/step is 17280 points"):
+        plan_query("long", signal, Variables("s", "n"), T0)

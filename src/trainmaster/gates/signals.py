@@ -20,6 +20,7 @@ from trainmaster.gates.result import SignalResult
 from trainmaster.gates.verdict import Verdict
 
 HISTORY = 4  # extra points before a window or burn decision, to date when a breach started
+MAX_POINTS = 11_000  # Prometheus refuses range queries with more points per series
 
 
 def steps_in(span: timedelta, step: timedelta) -> int:
@@ -50,10 +51,15 @@ def plan_query(
     span = signal.duration if signal.kind is SignalKind.SUSTAINED else signal.window
     assert span is not None
     # Extra history dates the start of a breach: half the span more for a sustained signal.
+    count = HISTORY
     if signal.kind is SignalKind.SUSTAINED:
-        count = steps_in(span, step) * 3 // 2
-    else:
-        count = HISTORY
+        needed = steps_in(span, step)
+        if needed >= MAX_POINTS:
+            raise PolicyError(
+                f"signals.{name}: for/step is {needed} points; Prometheus answers at most "
+                f"{MAX_POINTS - 1} per series: use a longer step"
+            )
+        count = min(needed * 3 // 2, MAX_POINTS - 1)
     return query, end - count * step.total_seconds(), step
 
 
