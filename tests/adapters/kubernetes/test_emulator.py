@@ -111,3 +111,18 @@ def test_controller_creates_a_replicaset_per_template_with_revisions(k8s: Cluste
     revisions = sorted(rs["metadata"]["annotations"]["rollout.argoproj.io/revision"] for rs in sets)
     assert revisions == ["1", "2"]
     assert all(rs["metadata"]["ownerReferences"][0]["controller"] for rs in sets)
+
+
+def test_unknown_fields_are_pruned_with_a_warning(k8s: Cluster):
+    k8s.rollout("maestro")
+    assert k8s.emulator.warnings == []
+    body = {"spec": {"pausd": True, "strategy": {"blueGreen": {"autoPromotionEnable": True}}}}
+    code, _ = _call(k8s, "PATCH", RO, "application/merge-patch+json", body)
+    assert code == 200
+    stored = k8s.emulator.rollout("maestro", "maestro")
+    assert "pausd" not in stored["spec"]
+    assert "autoPromotionEnable" not in stored["spec"]["strategy"]["blueGreen"]
+    assert sorted(k8s.emulator.warnings) == [
+        'unknown field "spec.pausd"',
+        'unknown field "spec.strategy.blueGreen.autoPromotionEnable"',
+    ]

@@ -64,7 +64,7 @@ def test_deploy_promote_undo_pin_send_the_plugins_requests(cli, k8s: Cluster, po
     assert put[:2] == ("PUT", RO) and live[1:] == full[1:]  # a pin goes live like an undo
     assert k8s.emulator.rollout("maestro", "maestro")["status"]["phase"] == "Healthy"
 
-    assert k8s.emulator.validate_all() == []
+    assert k8s.emulator.validate_all() == [] and k8s.emulator.warnings == []
     audit = json.loads(cli("--json", "audit", "log").out)
     assert [e["action"] for e in audit] == [
         "rollout.deploy", "promote", "rollback", "promote", "rollout.pin", "promote",

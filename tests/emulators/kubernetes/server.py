@@ -102,6 +102,7 @@ class KubeEmulator:
         self.validator = rollout_validator()
         self.status_subresource = True
         self.conflicts_to_inject = 0
+        self.warnings: list[str] = []  # fields pruned from Rollouts (the Warning header's text)
         self._server: ThreadingHTTPServer | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -345,7 +346,29 @@ class KubeEmulator:
         self.objects[self._key(plural, ns, obj["metadata"]["name"])] = obj
         return copy.deepcopy(obj)
 
+    def _prune(self, value: Any, schema: dict[str, Any], path: str) -> None:
+        """Drop fields the structural schema does not know, as the API server does (with a
+        warning, its default field validation); `metadata` is ObjectMeta, never pruned here."""
+        if isinstance(value, list) and isinstance(schema.get("items"), dict):
+            for i, item in enumerate(value):
+                self._prune(item, schema["items"], f"{path}[{i}]")
+        if not isinstance(value, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
+            return
+        known = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        for key in list(value):
+            where = f"{path}.{key}" if path else key
+            if known is not None and key in known:
+                if where != "metadata":
+                    self._prune(value[key], known[key], where)
+            elif isinstance(extra, dict):
+                self._prune(value[key], extra, where)
+            elif known is not None:
+                self.warnings.append(f'unknown field "{where}"')
+                del value[key]
+
     def _validate(self, obj: dict[str, Any]) -> None:
+        self._prune(obj, self.validator.schema, "")
         error = next(iter(sorted(self.validator.iter_errors(obj), key=str)), None)
         if error is not None:
             where = ".".join(str(p) for p in error.absolute_path) or "<root>"
