@@ -129,3 +129,8 @@ def test_filter_patterns(patterns: tuple[str, ...], name: str, selected: bool) -
 def test_expressions_that_fail_are_errors_not_crashes(expression: str) -> None:
     with pytest.raises(ExpressionError):
         evaluate(expression, CONTEXTS)
+
+
+def test_a_value_from_an_expression_makes_the_matrix_dynamic() -> None:
+    assert expand({"node": ["18", "${{ vars.NODE }}"]}) is None
+    assert expand({"cfg": [{"os": "${{ vars.OS }}"}]}) is None

@@ -148,3 +148,11 @@ def test_bad_calls_are_findings(tmp_path: Path, caller: str, problem: str) -> No
     analysis = analyse(tmp_path, "main")
     messages = [f.message for f in analysis.findings]
     assert any(problem in m for m in messages), messages
+
+
+def test_a_strategy_from_an_expression_is_unevaluated(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  t:\n    strategy: ${{ fromJSON(vars.S) }}\n    runs-on: x\n"
+    )
+    (check,) = analyse(tmp_path, "main").prediction.checks
+    assert (check.context, check.status) == ("t (${{ matrix }})", "unevaluated")

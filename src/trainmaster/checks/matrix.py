@@ -55,16 +55,14 @@ def expand(matrix: Any) -> Expansion | None:
     return Expansion(tuple(tuple(c.items()) for c in combinations))
 
 
-def _dynamic(matrix: dict[str, Any]) -> bool:
-    def expr(value: Any) -> bool:
-        return isinstance(value, str) and has_expression(value)
-
-    for key, values in matrix.items():
-        if expr(values):
-            return True
-        listed = key in ("include", "exclude") and isinstance(values, list)
-        if listed and any(expr(entry) for entry in values):
-            return True
+def _dynamic(value: Any) -> bool:
+    """Whether any part of the matrix is an expression, known only when the run starts."""
+    if isinstance(value, str):
+        return has_expression(value)
+    if isinstance(value, dict):
+        return any(_dynamic(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_dynamic(v) for v in value)
     return False
 
 

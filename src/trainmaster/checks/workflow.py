@@ -201,7 +201,7 @@ class _Reader:
             line=line,
             name=_text(name),
             name_line=self.line("jobs", job_id, "name") if name is not None else 0,
-            matrix=strategy.get("matrix") if isinstance(strategy, dict) else None,
+            matrix=strategy if isinstance(strategy, str) else _matrix(strategy),
             condition=_text(condition),
             condition_line=self.line("jobs", job_id, "if") if condition is not None else 0,
             uses=uses if isinstance(uses, str) else None,
@@ -217,6 +217,10 @@ class _Reader:
         if not isinstance(inputs, dict):
             return ()
         return tuple((str(k), v.get("default")) for k, v in inputs.items() if isinstance(v, dict))
+
+
+def _matrix(strategy: Any) -> Any:
+    return strategy.get("matrix") if isinstance(strategy, dict) else None
 
 
 def _text(value: Any) -> str | None:
