@@ -49,7 +49,7 @@ def test_nan_from_zero_over_zero_comes_back_as_nan(prometheus: str) -> None:
 
 
 def test_rejected_query_is_a_policy_error(prometheus: str) -> None:
-    with pytest.raises(PolicyError, match="Prometheus rejected the query: .*parse error"):
+    with pytest.raises(PolicyError, match=r"Prometheus rejected the query: .*parse error"):
         PrometheusMetrics(prometheus).query_range(
             "rate(jobs_total[1m]", at(0), at(60), timedelta(seconds=30)
         )

@@ -14,6 +14,7 @@ from trainmaster.config import parse_policy
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.errors import PolicyError, UsageError
 from trainmaster.gates.backends import metrics_for
+from trainmaster.gates.promql import Matcher
 from trainmaster.gates.service import evaluate_stage
 
 
@@ -53,8 +54,8 @@ def test_poller_scrapes_at_its_interval_and_labels_job_and_instance() -> None:
 
 
 def _points(source: ScrapeMetrics) -> list[tuple[float, float]]:
-    labels = [k for k in source.store.series() if dict(k).get("__name__") == "up"]
-    return source.store._tracks[labels[0]].window(time.time(), 60) if labels else []  # noqa: SLF001
+    found = source.store.select([Matcher("__name__", "=", "up")])
+    return found[0][1].window(time.time(), 60) if found else []
 
 
 def test_a_target_that_leaves_goes_stale_and_up_drops_to_zero() -> None:
