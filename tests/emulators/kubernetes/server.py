@@ -10,7 +10,6 @@ custom resources; every stored Rollout is validated against the Argo Rollouts CR
 from __future__ import annotations
 
 import copy
-import functools
 import itertools
 import json
 import threading
@@ -30,8 +29,8 @@ from tests.emulators.kubernetes.patches import (
     merge_patch,
     strategic_merge_patch,
 )
+from tests.emulators.kubernetes.schema import first_error, prune, rollout_validator
 
-CRD = Path("/work/shared/schemas/argo-rollouts/rollout-crd.yaml")
 KINDS = {  # plural -> (group/version prefix, kind, custom resource?)
     "namespaces": ("api/v1", "Namespace", False),
     "replicasets": ("apis/apps/v1", "ReplicaSet", False),
@@ -63,16 +62,6 @@ class Recorded:
     path: str
     content_type: str
     body: Any
-
-
-@functools.cache
-def rollout_validator() -> Any:
-    """Parsed once per session: the CRD is large."""
-    from jsonschema import Draft7Validator
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    crd = yaml.load(CRD.read_text(), Loader=loader)
-    return Draft7Validator(crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"])
 
 
 def _selector_matches(labels: dict[str, str], selector: str) -> bool:
@@ -346,35 +335,11 @@ class KubeEmulator:
         self.objects[self._key(plural, ns, obj["metadata"]["name"])] = obj
         return copy.deepcopy(obj)
 
-    def _prune(self, value: Any, schema: dict[str, Any], path: str) -> None:
-        """Drop fields the structural schema does not know, as the API server does (with a
-        warning, its default field validation); `metadata` is ObjectMeta, never pruned here."""
-        if isinstance(value, list) and isinstance(schema.get("items"), dict):
-            for i, item in enumerate(value):
-                self._prune(item, schema["items"], f"{path}[{i}]")
-        if not isinstance(value, dict) or schema.get("x-kubernetes-preserve-unknown-fields"):
-            return
-        known = schema.get("properties")
-        extra = schema.get("additionalProperties")
-        for key in list(value):
-            where = f"{path}.{key}" if path else key
-            if known is not None and key in known:
-                if where != "metadata":
-                    self._prune(value[key], known[key], where)
-            elif isinstance(extra, dict):
-                self._prune(value[key], extra, where)
-            elif known is not None:
-                self.warnings.append(f'unknown field "{where}"')
-                del value[key]
-
     def _validate(self, obj: dict[str, Any]) -> None:
-        self._prune(obj, self.validator.schema, "")
-        error = next(iter(sorted(self.validator.iter_errors(obj), key=str)), None)
-        if error is not None:
-            where = ".".join(str(p) for p in error.absolute_path) or "<root>"
-            raise ApiFailure(
-                422, "Invalid", f"Rollout.argoproj.io is invalid: {where}: {error.message}"
-            )
+        self.warnings += prune(obj, self.validator.schema)
+        message = first_error(self.validator, obj)
+        if message is not None:
+            raise ApiFailure(422, "Invalid", f"Rollout.argoproj.io is invalid: {message}")
 
     def _delete(self, plural: str, ns: str, name: str) -> dict[str, Any]:
         obj = self._get(plural, ns, name)
