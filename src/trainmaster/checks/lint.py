@@ -83,7 +83,8 @@ def _one(requirement: Required, index: _Index) -> list[Finding]:
             Finding(
                 "ambiguous",
                 "warning",
-                f"{name!r} is reported by {len(reaching)} jobs: {where}; the latest result wins",
+                f"{name!r} is reported by {len(reaching)} jobs: {where}; branch protection matches "
+                "by name only, so one job can stand in for the other",
                 reaching[1].file,
                 reaching[1].line,
                 context=name,

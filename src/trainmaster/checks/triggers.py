@@ -82,8 +82,8 @@ def reach(workflow: Workflow, default_branch: str) -> Verdict:
     if target is not None and _targets(target, default_branch):
         return Verdict(
             "base-only",
-            "runs only on pull_request_target, whose checks belong to the base branch's "
-            "commit, not the pull request's head",
+            "runs only on pull_request_target, whose runs are attached to the base branch's "
+            "last commit (GITHUB_SHA), not to the pull request's head",
             target.line,
         )
     if pull is not None:
