@@ -4,6 +4,7 @@ target. Adapters are imported here, lazily, so the pure gate modules never see t
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from trainmaster.config.model import Policy
 from trainmaster.errors import UsageError
@@ -20,20 +21,25 @@ def metrics_for(
     scrape_urls: Callable[[], list[str]] | None = None,
     scrape_interval: float = DEFAULT_SCRAPE_INTERVAL,
     job: str | None = None,
+    base_dir: Path | None = None,
 ) -> Metrics:
     """The policy's metrics backend; an explicit `prometheus_url` always means Prometheus.
 
     The scrape backend polls the URLs `scrape_urls()` returns (asked again at every scrape, so a
     blue/green switch is followed) and labels samples with `job` (default: the stages' service).
-    Call `.close()` on the scrape backend to stop its poller."""
+    Without `scrape_urls`, a policy on the local cluster scrapes every stage's local target in
+    this process (`base_dir` as for `cluster_for`). Call `.close()` on the scrape backend to stop
+    its poller."""
     if prometheus_url or policy.backends.metrics == "prometheus":
         from trainmaster.adapters.prometheus import PrometheusMetrics
 
         return PrometheusMetrics(prometheus_url or policy.backends.prometheus_url)
+    if scrape_urls is None and policy.backends.cluster == "local":
+        scrape_urls = _local_targets(policy, base_dir)
     if scrape_urls is None:
         raise UsageError(
             "the scrape metrics backend needs the local target's /metrics URLs; "
-            "start the local target, or pass --prometheus URL"
+            "use the local cluster backend, or pass --prometheus URL"
         )
     from trainmaster.adapters.scrape import ScrapeMetrics
 
@@ -60,3 +66,12 @@ def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callab
         return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
 
     return urls
+
+
+def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[str]]:
+    from trainmaster.rollout.backends import cluster_for, target_for
+
+    cluster = cluster_for(policy, base_dir=base_dir)
+    stages = [name for name, spec in policy.stages.items() if "{number}" not in spec.namespace]
+    each = [local_scrape_urls(policy, cluster, target_for(policy, name)) for name in stages]
+    return lambda: sorted({url for urls in each for url in urls()})

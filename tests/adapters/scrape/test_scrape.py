@@ -105,3 +105,32 @@ def test_scrape_backend_without_urls_is_a_usage_error() -> None:
     )
     with pytest.raises(UsageError, match="needs the local target"):
         metrics_for(policy)
+
+
+def test_a_local_cluster_policy_scrapes_its_stage_targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    text = seed_policy_text().replace("metrics: prometheus ", "metrics: scrape     ")
+    policy = parse_policy(
+        text.replace("cluster: argo-rollouts ", "cluster: local          "), "p.yaml"
+    )
+    assert policy.backends.cluster == "local"
+    live = {
+        "maestro-staging": ("http://127.0.0.1:1", None),
+        "maestro": ("http://127.0.0.1:2", "http://127.0.0.1:3"),
+    }
+
+    class Local:
+        def endpoints(self, target):  # type: ignore[no-untyped-def]
+            active, preview = live.get(target.namespace, (None, None))
+            return SimpleNamespace(active=active, preview=preview)
+
+    monkeypatch.setattr(
+        "trainmaster.rollout.backends.cluster_for", lambda policy, base_dir=None: Local()
+    )
+    source = metrics_for(policy, scrape_interval=60)
+    try:
+        assert isinstance(source, ScrapeMetrics)
+        assert source.urls() == [f"http://127.0.0.1:{n}/metrics" for n in (1, 2, 3)]
+    finally:
+        source.close()
