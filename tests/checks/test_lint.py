@@ -85,3 +85,13 @@ def test_edit_distance_and_closest() -> None:
     assert edit_distance("", "abc") == 3
     assert closest("unit-test", ["unit-tests", "e2e-tests"]) == "unit-tests"
     assert closest("zzzzzz", ["unit-tests"]) is None
+
+
+def test_a_check_not_pinned_to_actions_may_come_from_another_app() -> None:
+    analysis = analyse(CORPUS / "triggers", "main")
+    required = [Required("codecov/patch", "trainmaster.yaml", 7)]
+    pinned = lint(required, analysis.prediction, analysis.workflows, "main")
+    loose = lint(required, analysis.prediction, analysis.workflows, "main", actions_only=False)
+    assert [(f.rule, f.severity) for f in pinned] == [("missing", "error")]
+    assert [(f.rule, f.severity) for f in loose] == [("missing", "warning")]
+    assert "another app" in loose[0].message

@@ -25,6 +25,7 @@ class _Index:
 
     verdicts: dict[str, Verdict]
     wanted: set[str]
+    actions_only: bool = True
     by_context: dict[str, list[Check]] = field(default_factory=dict)
     by_job: dict[tuple[str, str], list[Check]] = field(default_factory=dict)
     fuzzy: list[tuple[re.Pattern[str], Check]] = field(default_factory=list)
@@ -42,10 +43,15 @@ def lint(
     prediction: Prediction,
     workflows: Mapping[str, Workflow],
     default_branch: str,
+    *,
+    actions_only: bool = True,
 ) -> list[Finding]:
-    """Every finding for the required contexts, sorted errors first."""
+    """Every finding for the required contexts, sorted errors first.
+
+    `actions_only`: the requirement is pinned to GitHub Actions, so no other app can report it.
+    """
     verdicts = {w.path: reach(w, default_branch) for w in workflows.values()}
-    index = _Index(verdicts, {r.context for r in required})
+    index = _Index(verdicts, {r.context for r in required}, actions_only)
     for check in prediction.checks:
         index.add(check)
     findings: list[Finding] = []
@@ -115,12 +121,17 @@ def _unproduced(requirement: Required, index: _Index) -> list[Finding]:
     known = sorted(index.by_context)
     hint = closest(name, known)
     more = f"; did you mean {hint!r}?" if hint else ""
+    if index.actions_only:
+        severity: Severity = "error"
+        why = f"every merge waits for it forever{more}"
+    else:  # not pinned to GitHub Actions: another app or a commit status may report it
+        severity = "warning"
+        why = f"unless another app or a commit status reports it, every merge waits{more}"
     return [
         Finding(
             "missing",
-            "error",
-            f"required check {name!r} is reported by no workflow: "
-            f"every merge waits for it forever{more}",
+            severity,
+            f"required check {name!r} is reported by no workflow: {why}",
             requirement.file,
             requirement.line,
             context=name,

@@ -13,7 +13,7 @@ from trainmaster.checks.findings import Finding
 from trainmaster.checks.lint import Required, lint
 from trainmaster.checks.triggers import Verdict, reach
 from trainmaster.checks.workflow import Workflow
-from trainmaster.config.model import Policy
+from trainmaster.config.model import GITHUB_ACTIONS_APP_ID, Policy
 
 if TYPE_CHECKING:
     from trainmaster.checks.generate import GeneratedFile
@@ -63,7 +63,15 @@ def lint_repository(
 ) -> tuple[Analysis, list[Finding]]:
     analysis = analyse(directory, policy.train.default_branch)
     required = required_checks(policy, policy_path)
-    found = lint(required, analysis.prediction, analysis.workflows, policy.train.default_branch)
+    rules = policy.governance.default_branch.required_checks
+    actions_only = rules is not None and rules.app_id == GITHUB_ACTIONS_APP_ID
+    found = lint(
+        required,
+        analysis.prediction,
+        analysis.workflows,
+        policy.train.default_branch,
+        actions_only=actions_only,
+    )
     return analysis, sorted([*analysis.findings, *found], key=Finding.sort_key)
 
 
