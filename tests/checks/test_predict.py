@@ -156,3 +156,12 @@ def test_a_strategy_from_an_expression_is_unevaluated(tmp_path: Path) -> None:
     )
     (check,) = analyse(tmp_path, "main").prediction.checks
     assert (check.context, check.status) == ("t (${{ matrix }})", "unevaluated")
+
+
+def test_a_broken_call_from_a_matrix_job_is_one_finding(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  c:\n    strategy: {matrix: {v: [1, 2, 3]}}\n"
+        "    uses: ./.github/workflows/gone.yml\n"
+    )
+    analysis = analyse(tmp_path, "main")
+    assert [(f.rule, f.line) for f in analysis.findings] == [("workflow-invalid", 5)]

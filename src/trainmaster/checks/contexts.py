@@ -81,7 +81,8 @@ def predict(workflows: Mapping[str, Workflow], default_branch: str = "main") -> 
     for path, workflow in sorted(workflows.items()):
         if {t.event for t in workflow.triggers} - {"workflow_call"}:
             walker.workflow(workflow, _Scope(top=workflow.path, files=(path,)))
-    return Prediction(tuple(walker.checks), tuple(walker.findings))
+    # a matrix caller meets the same broken call once per combination: say it once
+    return Prediction(tuple(walker.checks), tuple(dict.fromkeys(walker.findings)))
 
 
 def local_target(uses: str) -> str | None:
