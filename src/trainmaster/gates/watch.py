@@ -173,7 +173,7 @@ class _Run:
                 state, evaluations=state.evaluations + 1, last_verdict=report.verdict.value
             )
         with self.store.transaction() as session:
-            record_report(session, report, self.train_id, self.stage, state.image)
+            record_report(session, report, self.train_id, self.stage, _digest(state.image))
             return save(session, state, now, **changes)
 
     def roll_back(self, state: WatchState, report: GateReport, resumed: bool) -> WatchOutcome:
@@ -266,3 +266,8 @@ class _Run:
             plan,
             state.status == "rolled_back",
         )
+
+
+def _digest(image: str) -> str:
+    """`sha256:<hex>` of a digest reference (what gate_results keys on), else the reference."""
+    return image.split("@", 1)[1] if "@" in image else image[:128]
