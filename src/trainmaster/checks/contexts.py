@@ -272,7 +272,7 @@ def _display(raw: str, contexts: dict[str, Any]) -> tuple[str, Status, str]:
     try:
         return interpolate(raw, contexts), "exact", ""
     except Unknown as e:
-        return raw, "unevaluated", f"the name needs a value known only during the run ({e})"
+        return raw, "unevaluated", f"the name reads {e}, known only during the run"
     except ExpressionError as e:
         return raw, "unevaluated", f"the name's expression is invalid: {e}"
 

@@ -229,10 +229,14 @@ def _eval(node: Node, contexts: Mapping[str, Any]) -> Any:  # noqa: PLR0911 - on
         return node[1]
     if kind == "ctx":
         if node[1] not in contexts:
-            raise Unknown(f"{node[1]} is known only during the run")
+            raise Unknown(str(node[1]))
         return contexts[node[1]]
     if kind == "member":
-        return _member(_eval(node[1], contexts), _eval(node[2], contexts))
+        key = _eval(node[2], contexts)
+        try:
+            return _member(_eval(node[1], contexts), key)
+        except Unknown:
+            raise Unknown(f"{_path(node[1])}.{to_text(key)}") from None
     if kind == "star":
         raise Unknown("object filters are not evaluated")
     if kind == "call":
@@ -253,12 +257,21 @@ def _member(value: Any, key: Any) -> Any:
             if isinstance(key, str) and k.lower() == key.lower():
                 return v
         if isinstance(value, Partial):
-            raise Unknown(f"{key} is known only during the run")
+            raise Unknown(str(key))
         return None
     if isinstance(value, list) and numeric(key):
         index = int(key)
         return value[index] if 0 <= index < len(value) else None
     return None
+
+
+def _path(node: Node) -> str:
+    """`github.event` for the tree of `github.event`, to say which value is unknown."""
+    if node[0] == "ctx":
+        return str(node[1])
+    if node[0] == "member" and node[2][0] == "lit":
+        return f"{_path(node[1])}.{node[2][1]}"
+    return "(value)"
 
 
 def _int_or_float(text: str) -> float:

@@ -118,8 +118,11 @@ def _join(items: Any, separator: Any = ",") -> str:
     return to_text(items)
 
 
-def _unknown(*_: Any) -> Any:
-    raise Unknown("known only during the run")
+def _run_time(name: str) -> Callable[..., Any]:
+    def unknown(*_: Any) -> Any:
+        raise Unknown(f"{name}()")
+
+    return unknown
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -130,9 +133,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "join": _join,
     "tojson": lambda v: json.dumps(v, indent=2),
     "fromjson": lambda v: json.loads(to_text(v)),
-    "hashfiles": _unknown,
-    "success": _unknown,
-    "failure": _unknown,
+    "hashfiles": _run_time("hashFiles"),
+    "success": _run_time("success"),
+    "failure": _run_time("failure"),
     "always": lambda: True,
-    "cancelled": _unknown,
+    "cancelled": _run_time("cancelled"),
 }
