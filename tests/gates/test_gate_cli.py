@@ -213,3 +213,77 @@ def test_results_are_recorded_for_a_train(cli, golden_prometheus, tmp_path) -> N
         evidence = json.loads(next(r.evidence for r in rows if r.gate == "error-rate"))
     assert found["error-rate"] == ("fail", "v1.4.0", digest)
     assert len(found) == 5 and evidence["query"].startswith("label_replace(")
+
+
+def test_locust_migrations_and_ci_outcomes_feed_their_gates(
+    cli, golden_prometheus, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.gates.test_inputs import LOCUST
+
+    (tmp_path / "locust.json").write_text(json.dumps(LOCUST))
+    (tmp_path / "migrations.json").write_text(
+        '{"breaches": ["users.email dropped before the contract phase"]}'
+    )
+    result = cli(
+        "gate",
+        "run",
+        "--env",
+        "stage",
+        "--service",
+        "healthy",
+        "--at",
+        AT,
+        "--prometheus",
+        golden_prometheus,
+        "--only",
+        "ci-checks",
+        "--only",
+        "load",
+        "--only",
+        "migrations",
+        "--locust",
+        "locust.json",
+        "--migrations",
+        "migrations.json",
+        "--ci-checks",
+        "success",
+        "--json",
+    )
+    signals = {s["name"]: s for s in json.loads(result.out)["signals"]}
+    assert signals["ci-checks"]["verdict"] == "pass"
+    assert (
+        signals["load"]["verdict"] == "pass" and "failure ratio 0.50%" in signals["load"]["reason"]
+    )
+    assert (
+        signals["migrations"]["verdict"] == "fail"
+        and "users.email" in signals["migrations"]["reason"]
+    )
+    assert result.code == 1
+    pending = cli(
+        "gate",
+        "run",
+        "--env",
+        "stage",
+        "--at",
+        AT,
+        "--prometheus",
+        golden_prometheus,
+        "--only",
+        "ci-checks",
+        "--ci-checks",
+        "pending",
+    )
+    assert pending.code == 3
+    both = cli(
+        "gate",
+        "run",
+        "--env",
+        "stage",
+        "--prometheus",
+        golden_prometheus,
+        "--k6",
+        "locust.json",
+        "--locust",
+        "locust.json",
+    )
+    assert both.code == 2 and "not both" in both.err
