@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 
 from trainmaster.config.durations import format_duration
@@ -52,14 +51,11 @@ def burn_query(
     return " or ".join(parts)
 
 
-@dataclass(frozen=True)
-class _Ratios:
-    """Error ratio per (window, group) per instant (ms)."""
-
-    by_window: dict[str, dict[tuple[tuple[str, str], ...], dict[int, float]]]
+Group = tuple[tuple[str, str], ...]
+Ratios = dict[str, dict[Group, dict[int, float]]]  # window -> label group -> instant (ms) -> ratio
 
 
-def _ratios(series: Sequence[Series]) -> _Ratios:
+def _ratios(series: Sequence[Series]) -> Ratios:
     counts: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[int, float]] = {}
     for s in series:
         role, _, window = s.labels.get(PART, "").partition(":")
@@ -72,7 +68,7 @@ def _ratios(series: Sequence[Series]) -> _Ratios:
         errors = counts.get(("errors", window, group), {})
         # A request rate with no error series is zero errors, not missing data.
         out[window][group] = {t: _ratio(errors.get(t, 0.0), v) for t, v in totals.items()}
-    return _Ratios(dict(out))
+    return dict(out)
 
 
 def _ratio(errors: float, total: float) -> float:
@@ -86,14 +82,12 @@ def judge_burn(
 ) -> Finding:
     ratios = _ratios(series)
     budget = 1 - slo
-    instants = sorted(
-        {t for groups in ratios.by_window.values() for g in groups.values() for t in g}
-    )
+    instants = sorted({t for groups in ratios.values() for g in groups.values() for t in g})
     end_ms = round(end * 1000)
 
     def burns(row: BurnWindow, t: int) -> list[tuple[float, float]]:
-        longs = ratios.by_window.get(format_duration(row.long), {})
-        shorts = ratios.by_window.get(format_duration(row.short), {})
+        longs = ratios.get(format_duration(row.long), {})
+        shorts = ratios.get(format_duration(row.short), {})
         pairs = []
         for group, points in longs.items():
             short = shorts.get(group, {}).get(t, math.nan)

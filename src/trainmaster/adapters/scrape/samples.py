@@ -66,10 +66,6 @@ class SampleStore:
         with self._lock:
             yield
 
-    def series(self) -> set[Labels]:
-        with self._lock:
-            return set(self._tracks)
-
     def select(self, matchers: Sequence[Matcher]) -> list[tuple[Labels, Track]]:
         names = [m.value for m in matchers if m.name == "__name__" and m.op == "="]
         with self._lock:
