@@ -12,7 +12,6 @@ import typer
 from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
 
 if TYPE_CHECKING:
-    from trainmaster.config import Policy
     from trainmaster.train.engine import Outcome
     from trainmaster.train.service import TrainService
 
@@ -449,23 +448,14 @@ def _notes(state: Context, revisions: str | None, fmt: str, kind: str) -> None:
     from trainmaster.train.notes_source import render_notes
 
     chosen = check_format("json" if state.json_output else fmt)
-    policy = _policy_or_default(state)
+    has_policy = state.policy_path.exists()
     text = render_notes(
-        policy,
+        state.policy if has_policy else None,
         Path.cwd(),
         revisions,
         fmt=chosen,
         kind=kind,  # type: ignore[arg-type]
-        store=state.store if state.policy_path.exists() else None,
+        store=state.store if has_policy else None,
         base_dir=state.policy_path.resolve().parent,
     )
     sys.stdout.write(text)
-
-
-def _policy_or_default(state: Context) -> Policy:
-    """Notes work in any repository: without a policy file they use the defaults."""
-    if state.policy_path.exists():
-        return state.policy
-    from trainmaster.config import Policy
-
-    return Policy()

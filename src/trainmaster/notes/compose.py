@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from trainmaster.config.model import Policy
 from trainmaster.errors import PolicyError
 from trainmaster.notes.commits import Change
 from trainmaster.notes.release import Context, Links, build_announcement, build_notes
 from trainmaster.notes.render import Format, Kind, render
+
+if TYPE_CHECKING:  # notes must start fast in a repository without a policy: no pydantic then
+    from trainmaster.config.model import Policy
 
 _PLACEHOLDER_REPO = "OWNER/REPO"
 
@@ -39,7 +41,7 @@ def template_overrides(policy: Policy, base_dir: Path) -> dict[str, str]:
 
 
 def notes_text(
-    policy: Policy,
+    policy: Policy | None,
     changes: Iterable[Change],
     context: Context,
     *,
@@ -47,8 +49,12 @@ def notes_text(
     kind: Kind = "release",
     base_dir: Path | None = None,
 ) -> str:
-    data = notes_data(policy, changes, context, kind=kind)
-    overrides = template_overrides(policy, base_dir or Path.cwd())
+    """`policy` None: the defaults (no links, built-in templates), without loading pydantic."""
+    links = links_for(policy) if policy is not None else Links()
+    data = build_notes(changes, links, context)
+    if kind == "announce":
+        data = build_announcement(data, context)
+    overrides = template_overrides(policy, base_dir or Path.cwd()) if policy is not None else {}
     return render(data, kind=kind, fmt=fmt, overrides=overrides)
 
 

@@ -11,23 +11,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainmaster.adapters.git.repo import GitRepo
-from trainmaster.config.model import Policy
 from trainmaster.notes.commits import parse_change
 from trainmaster.notes.release import Context
 from trainmaster.notes.render import Format, Kind
 from trainmaster.train.version import tag_glob, version_of_tag
 
 if TYPE_CHECKING:
+    from trainmaster.config.model import Policy
     from trainmaster.store import Store
 
+DEFAULT_TAG = "v{version}"  # the policy model's default, without importing it
 
-def split_range(git: GitRepo, policy: Policy, revisions: str | None) -> tuple[str, str, list[str]]:
+
+def split_range(git: GitRepo, pattern: str, revisions: str | None) -> tuple[str, str, list[str]]:
     """(from, to, git revisions). Default: the last release tag reachable from HEAD..HEAD."""
     if revisions is None:
         from trainmaster.train.version import latest_release
 
-        tags = git.tags(tag_glob(policy.train.tag), merged_into="HEAD")
-        last = latest_release(tags, policy.train.tag)
+        last = latest_release(git.tags(tag_glob(pattern), merged_into="HEAD"), pattern)
         return (last[0], "HEAD", [f"{last[0]}..HEAD"]) if last else ("", "HEAD", ["HEAD"])
     if ".." in revisions:
         start, _, end = revisions.partition("..")
@@ -37,7 +38,7 @@ def split_range(git: GitRepo, policy: Policy, revisions: str | None) -> tuple[st
 
 
 def render_notes(
-    policy: Policy,
+    policy: Policy | None,
     repo_path: Path,
     revisions: str | None,
     *,
@@ -48,20 +49,26 @@ def render_notes(
 ) -> str:
     from trainmaster.notes.compose import notes_text
 
+    """`policy` None (no policy file): the defaults, and nothing is read from a store."""
     git = GitRepo(repo_path)
-    start, end, revs = split_range(git, policy, revisions)
+    pattern = policy.train.tag if policy is not None else DEFAULT_TAG
+    start, end, revs = split_range(git, pattern, revisions)
     changes = [
         parse_change(c.sha, c.message, author=c.author, email=c.email, date=c.date)
         for c in git.log(revs)
     ]
     context = Context(
-        version=version_of_tag(end, policy.train.tag) or "" if end != "HEAD" else "",
-        previous=start,
-        project=policy.project.name,
-        owner=policy.project.owner,
-        pager=policy.project.pager,
+        version=version_of_tag(end, pattern) or "" if end != "HEAD" else "", previous=start
     )
-    if store is not None:
+    if policy is not None:
+        context = Context(
+            version=context.version,
+            previous=start,
+            project=policy.project.name,
+            owner=policy.project.owner,
+            pager=policy.project.pager,
+        )
+    if store is not None and policy is not None:
         from trainmaster.train.preview import notes_context
 
         with store().transaction() as session:

@@ -18,13 +18,18 @@ def test_log_reads_every_field_in_one_process(
     repo = make_repo(tmp_path, [f"fix: change {i}" for i in range(30)])
     commit(repo, "feat: tricky\n\nbody with | pipes, \x1f unit separators,\n\n\nand blank lines\n")
     calls: list[list[str]] = []
-    real = subprocess.run
+    real_run, real_popen = subprocess.run, subprocess.Popen
 
-    def counting(args, *a, **kw):  # type: ignore[no-untyped-def]
+    def counting_run(args, *a, **kw):  # type: ignore[no-untyped-def]
         calls.append(list(args))
-        return real(args, *a, **kw)
+        return real_run(args, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    def counting_popen(args, *a, **kw):  # type: ignore[no-untyped-def]
+        calls.append(list(args))
+        return real_popen(args, *a, **kw)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
     commits = GitRepo(repo).log(["v1.0.0..HEAD"])
     assert len(calls) == 1
     assert len(commits) == 31

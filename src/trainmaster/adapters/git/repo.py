@@ -12,8 +12,8 @@ import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from trainmaster.errors import ExternalError, UsageError
 
@@ -22,8 +22,9 @@ _FIELDS = ("%H", "%an", "%ae", "%aI", "%B")
 _LOG_FORMAT = "%x00".join(_FIELDS)
 
 
-@dataclass(frozen=True)
-class RawCommit:
+class RawCommit(NamedTuple):
+    """One commit as git wrote it (a NamedTuple: a whole history is cheap to build)."""
+
     sha: str
     author: str
     email: str
@@ -81,17 +82,42 @@ class GitRepo:
 
     def log(self, revisions: Sequence[str], *, first_parent: bool = False) -> list[RawCommit]:
         """Commits of `revisions` (e.g. ["v1.2.0..HEAD"]), newest first, in one git process."""
+        return list(self.iter_log(revisions, first_parent=first_parent))
+
+    def iter_log(
+        self, revisions: Sequence[str], *, first_parent: bool = False
+    ) -> Iterator[RawCommit]:
+        """Stream commits while git is still walking history, so parsing overlaps git's work."""
         for rev in revisions:
             if rev.startswith("-"):
                 raise UsageError(f"not a revision range: {rev!r}")
-        args = ["log", "-z", f"--format={_LOG_FORMAT}", "--no-color", "--no-show-signature"]
+        args = ["git", "log", "-z", f"--format={_LOG_FORMAT}", "--no-color", "--no-show-signature"]
         if first_parent:
             args.append("--first-parent")
         try:
-            out = self.run(*args, *revisions, "--")
-        except GitError as e:
-            raise UsageError(f"unknown revision or range {' '.join(revisions)!r}: {e}") from e
-        return parse_log(out)
+            process = subprocess.Popen(
+                [*args, *revisions, "--"],
+                cwd=self.path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_quiet_env(),
+            )
+        except OSError as e:
+            raise GitError(f"cannot run git: {e}") from e
+        assert process.stdout is not None and process.stderr is not None
+        with process:
+            pending: list[str] = []
+            rest = b""
+            while chunk := process.stdout.read(1 << 20):
+                *tokens, rest = (rest + chunk).split(b"\0")
+                pending.extend(t.decode("utf-8", "replace") for t in tokens)
+                usable = len(pending) - len(pending) % len(_FIELDS)
+                yield from _commits(pending[:usable])
+                del pending[:usable]
+            error = process.stderr.read().decode("utf-8", "replace").strip()
+        if process.returncode != 0:
+            shown = error.splitlines()[-1] if error else "failed"
+            raise UsageError(f"unknown revision or range {' '.join(revisions)!r}: {shown}")
 
     def resolve(self, rev: str) -> str | None:
         """The commit sha `rev` names, or None."""
@@ -195,25 +221,17 @@ class GitRepo:
 def parse_log(out: str) -> list[RawCommit]:
     """Split `git log -z` output in the format above: fields and records are both NUL-separated,
     so every commit is exactly len(_FIELDS) tokens."""
-    if not out:
-        return []
     tokens = out.split("\0")
     if tokens and tokens[-1] in ("", "\n"):
         tokens.pop()
+    return list(_commits(tokens))
+
+
+def _commits(tokens: list[str]) -> Iterator[RawCommit]:
     width = len(_FIELDS)
-    commits: list[RawCommit] = []
     for i in range(0, len(tokens) - width + 1, width):
         sha, author, email, date, message = tokens[i : i + width]
-        commits.append(
-            RawCommit(
-                sha=sha.lstrip("\n"),
-                author=author,
-                email=email,
-                date=date,
-                message=message.strip("\n"),
-            )
-        )
-    return commits
+        yield RawCommit(sha.lstrip("\n"), author, email, date, message.strip("\n"))
 
 
 def _quiet_env() -> dict[str, str]:

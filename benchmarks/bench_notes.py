@@ -1,0 +1,186 @@
+"""P4 — release notes at the speed of git: trainmaster vs git-cliff vs commitizen, side by side.
+
+    .venv/bin/python benchmarks/bench_notes.py [--source URL_OR_PATH] [--tools DIR] [--write]
+
+Clones the source (default: the public renovatebot/renovate repository, or its local mirror)
+into the ignored `work-bench/` folder, then times, with wall clocks around whole processes
+(interpreter start included): bare `git log`, `trainmaster notes`, `git-cliff` and
+`cz changelog --dry-run`, for the whole history and for a ~1,000-commit range between two
+release tags; then trainmaster on growing ranges (is the cost linear in commits?) and on the
+same range in a clone without tags (is it independent of tags outside the range?). `--write`
+puts the table into docs/benchmarks.md. git-cliff and commitizen come from PyPI into a
+separate virtualenv (`--tools`, default work-bench/tools) so the project's stays clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "work-bench"
+MIRROR = Path("/work/.mirror/renovatebot+renovate/repo")
+PUBLIC = "https://github.com/renovatebot/renovate"
+TIMEOUT = 180.0
+BEGIN, END = "<!-- bench_notes:begin -->", "<!-- bench_notes:end -->"
+
+
+def sh(*args: str, cwd: Path | None = None) -> str:
+    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def clone(source: str, name: str, *extra: str) -> Path:
+    target = BENCH / name
+    if not (target / ".git").exists():
+        shutil.rmtree(target, ignore_errors=True)
+        sh("git", "clone", "--quiet", "--no-checkout", *extra, source, str(target))
+    return target
+
+
+def timed(cmd: list[str], cwd: Path, runs: int) -> float | None:
+    """Median wall time of `runs` runs; None when a run fails or passes TIMEOUT."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            return None
+        if done.returncode != 0:
+            sys.stderr.write(f"{' '.join(cmd)} failed: {done.stderr.decode()[-400:]}\n")
+            return None
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def range_start(repo: Path, size: int) -> str:
+    """The release tag ~`size` first-parent commits behind HEAD (a real release range)."""
+    tags = sh("git", "tag", "--merged", "HEAD", "--sort=-creatordate", "--list", "[0-9]*", cwd=repo)
+    for tag in tags.splitlines():
+        if int(sh("git", "rev-list", "--count", f"{tag}..HEAD", cwd=repo)) >= size:
+            return tag
+    raise SystemExit("no release tag far enough back")
+
+
+def tool(tools: Path, name: str) -> str:
+    found = tools / "bin" / name
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", default=str(MIRROR) if MIRROR.exists() else PUBLIC)
+    parser.add_argument("--tools", type=Path, default=BENCH / "tools")
+    parser.add_argument("--size", type=int, default=1000, help="commits in the range")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--extra-cliff",
+        type=Path,
+        action="append",
+        default=[BENCH / "tools212"],
+        help="another virtualenv with a git-cliff version to compare (default work-bench/tools212)",
+    )
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+
+    BENCH.mkdir(exist_ok=True)
+    repo = clone(args.source, "renovate")
+    untagged = clone(str(repo), "renovate-notags", "--no-tags")
+    (repo / ".cz.toml").write_text('[tool.commitizen]\nname = "cz_conventional_commits"\n')
+    start = range_start(repo, args.size)
+    span = f"{start}..HEAD"
+    commits = int(sh("git", "rev-list", "--count", "HEAD", cwd=repo))
+    in_range = int(sh("git", "rev-list", "--count", span, cwd=repo))
+    tags = len(sh("git", "tag", cwd=repo).splitlines())
+    tm = str(ROOT / ".venv" / "bin" / "trainmaster")
+    cliffs = [tool(args.tools, "git-cliff")] + [
+        str(extra / "bin" / "git-cliff") for extra in args.extra_cliff if extra.exists()
+    ]
+    cz = tool(args.tools, "cz")
+    git_log = ["git", "log", "-z", "--format=%H%x00%an%x00%ae%x00%aI%x00%B"]
+    rows = [
+        ("git log (machine format)", [*git_log, "HEAD"], [*git_log, span]),
+        ("trainmaster notes", [tm, "notes", "HEAD"], [tm, "notes", span]),
+        *((version([cliff, "--version"]), [cliff], [cliff, span]) for cliff in cliffs),
+        (f"commitizen {version([cz, 'version'])} (cz changelog --dry-run)",
+         [cz, "changelog", "--dry-run"], [cz, "changelog", "--dry-run", "--start-rev", start]),
+    ]  # fmt: skip
+    results = []
+    for label, whole, ranged in rows:
+        results.append((label, timed(whole, repo, args.runs), timed(ranged, repo, args.runs)))
+        print(f"{label}: {results[-1][1]} / {results[-1][2]}", flush=True)
+    linear = []
+    for size in (250, 500, 1000, 2000, 4000):
+        linear.append((size, timed([tm, "notes", f"HEAD~{size}..HEAD"], repo, args.runs)))
+    no_tags = timed([tm, "notes", f"{sh('git', 'rev-parse', start + '^{commit}', cwd=repo)}..HEAD"],
+                    untagged, args.runs)  # fmt: skip
+    table = render(commits, tags, in_range, span, results, linear, no_tags, args.runs)
+    print(table)
+    if args.write:
+        write(table)
+
+
+def version(cmd: list[str]) -> str:
+    try:
+        return sh(*cmd).splitlines()[0]
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def fmt(value: float | None) -> str:
+    return "failed/timeout" if value is None else f"{value:.2f} s"
+
+
+def render(commits, tags, in_range, span, results, linear, no_tags, runs) -> str:  # type: ignore[no-untyped-def]
+    ours = next(r for r in results if r[0] == "trainmaster notes")
+    lines = [
+        "## P4 — release notes (issue 9)",
+        "",
+        f"renovatebot/renovate: {commits:,} commits, {tags:,} tags; range `{span}` = {in_range:,} "
+        f"commits. Median of {runs} runs, wall clock around the whole process (interpreter start "
+        f"included), {os.cpu_count()} cores, while other work shared the machine; runs past "
+        f"{TIMEOUT:.0f} s are stopped.",
+        "",
+        "| tool | whole history | ~1,000-commit range | vs trainmaster (whole / range) |",
+        "|---|---|---|---|",
+    ]
+    for label, whole, ranged in results:
+        ratio = "—"
+        if label != ours[0] and whole and ranged and ours[1] and ours[2]:
+            ratio = f"{whole / ours[1]:.1f}× / {ranged / ours[2]:.1f}×"
+        lines.append(f"| {label} | {fmt(whole)} | {fmt(ranged)} | {ratio} |")
+    lines += [
+        "",
+        "Linear in commits (`trainmaster notes HEAD~N..HEAD`): "
+        + ", ".join(f"{n:,} → {fmt(t)}" for n, t in linear)
+        + f". The same range in a clone with no tags: {fmt(no_tags)} (tags outside the range are "
+        "never read).",
+        "",
+        "Reproduce: `.venv/bin/python benchmarks/bench_notes.py --write` (clones into "
+        "`work-bench/`). First install the peers from PyPI into `work-bench/tools`: "
+        "`python3 -m venv work-bench/tools && "
+        "work-bench/tools/bin/pip install git-cliff commitizen`.",
+    ]
+    return "\n".join(lines)
+
+
+def write(table: str) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    text = doc.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{table}\n{END}"
+    if BEGIN in text:
+        head, _, rest = text.partition(BEGIN)
+        text = head + block + rest.partition(END)[2]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
