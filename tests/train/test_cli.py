@@ -149,5 +149,6 @@ def test_notes_formats(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     bad = cli("notes", "--format", "pdf")
     assert bad.code == 2 and "md, json, slack" in bad.err
     announce = cli("announce")
+    assert "Change announcement: 2.0.0" in announce.out  # the version about to be cut
     assert "**Risk & rollback:** risk high" in announce.out
     assert cli("notes", "nope..HEAD").code == 2

@@ -67,3 +67,17 @@ def test_cut_stage_approvals_prod_rollback(rig: Rig) -> None:
         assert expected in actions
     promote = next(e for e in log.events(action="promote") if e.target.endswith("/prod"))
     assert (promote.actor, promote.reason) == ("bob", "ship it")
+
+
+def test_notes_carry_slo_status_and_incidents_from_the_store(rig: Rig) -> None:
+    from trainmaster.train.notes_source import render_notes
+
+    test_cut_stage_approvals_prod_rollback(rig)
+    text = render_notes(
+        rig.policy, rig.repo, "v1.0.0..v1.1.0", fmt="md", kind="release",
+        store=lambda: rig.store, base_dir=rig.repo,
+    )  # fmt: skip
+    assert text.startswith("## maestro 1.1.0 (2026-11-05)")
+    assert "- prod: pass (p95-latency pass, burn-rate pass, error-rate pass, saturation pass" in text
+    assert "- incident: rollback prod by dave: p95 regression" in text
+    assert "[#12](https://github.com/acme/maestro/pull/12)" in text

@@ -7,11 +7,12 @@ asked for, not the size of the repository's tag list.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from trainmaster.adapters.git.repo import GitRepo
-from trainmaster.notes.commits import parse_change
+from trainmaster.notes.commits import Change, parse_change
 from trainmaster.notes.release import Context
 from trainmaster.notes.render import Format, Kind
 from trainmaster.train.version import tag_glob, version_of_tag
@@ -47,9 +48,9 @@ def render_notes(
     store: Callable[[], Store] | None,
     base_dir: Path,
 ) -> str:
+    """`policy` None (no policy file): the defaults, and nothing is read from a store."""
     from trainmaster.notes.compose import notes_text
 
-    """`policy` None (no policy file): the defaults, and nothing is read from a store."""
     git = GitRepo(repo_path)
     pattern = policy.train.tag if policy is not None else DEFAULT_TAG
     start, end, revs = split_range(git, pattern, revisions)
@@ -57,20 +58,25 @@ def render_notes(
         parse_change(c.sha, c.message, author=c.author, email=c.email, date=c.date)
         for c in git.log(revs)
     ]
-    context = Context(
-        version=version_of_tag(end, pattern) or "" if end != "HEAD" else "", previous=start
-    )
+    version = (version_of_tag(end, pattern) or "") if end != "HEAD" else ""
+    if not version and kind == "announce":  # announcing the train about to be cut
+        version = _upcoming(policy, version_of_tag(start, pattern) if start else None, changes)
+    context = Context(version=version, previous=start)
     if policy is not None:
-        context = Context(
-            version=context.version,
-            previous=start,
-            project=policy.project.name,
-            owner=policy.project.owner,
-            pager=policy.project.pager,
-        )
+        project = policy.project
+        context = replace(context, project=project.name, owner=project.owner, pager=project.pager)
     if store is not None and policy is not None:
         from trainmaster.train.preview import notes_context
 
         with store().transaction() as session:
-            context = notes_context(session, policy, end, start)
+            context = notes_context(session, end, context)
     return notes_text(policy, changes, context, fmt=fmt, kind=kind, base_dir=base_dir)
+
+
+def _upcoming(policy: Policy | None, previous: str | None, changes: list[Change]) -> str:
+    from trainmaster.train.version import bump_for, next_semver
+
+    if policy is not None and policy.train.versioning.scheme.value != "semver":
+        return "next"  # calver depends on the cut's date: `train preview` shows it
+    initial = policy.train.versioning.initial if policy is not None else "0.1.0"
+    return next_semver(previous, bump_for(changes), initial)

@@ -7,6 +7,7 @@ the notes, every reason the cut would be refused, and per stage the gates and ap
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -66,18 +67,18 @@ def preview(
     }
 
 
-def notes_context(session: Session, policy: Policy, tag: str, previous: str) -> Context:
-    """Gate results and incidents of the train cut as `tag`, when the store knows it."""
+def notes_context(session: Session, tag: str, base: Context) -> Context:
+    """Gate results and incidents of the train cut as `tag` when the store knows it; else the
+    digest serving the last stage now (the rollback target an announcement names)."""
     row = session.execute(select(TrainRow).where(TrainRow.tag == tag)).scalar_one_or_none()
-    base = Context(
-        version=tag,
-        previous=previous,
-        project=policy.project.name,
-        owner=policy.project.owner,
-        pager=policy.project.pager,
-    )
     if row is None:
-        return base
+        released = session.execute(
+            select(TrainRow.digest)
+            .where(TrainRow.state == "released")
+            .order_by(TrainRow.updated_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return replace(base, previous_digest=released or "")
     incidents = [
         f"{e.action} {e.target.split('/')[-1]} by {e.actor}: {e.reason}".rstrip(": ")
         for e in session.execute(
@@ -90,13 +91,11 @@ def notes_context(session: Session, policy: Policy, tag: str, previous: str) -> 
         ).scalars()
     ]
     data = json.loads(row.data or "{}")
-    return Context(
+    return replace(
+        base,
         version=row.version,
-        previous=previous or data.get("previous_tag") or "",
+        previous=base.previous or data.get("previous_tag") or "",
         date=row.created_at.date().isoformat(),
-        project=policy.project.name,
-        owner=policy.project.owner,
-        pager=policy.project.pager,
         digest=row.digest or "",
         gates=gate_summary(session, row.id),
         incidents=incidents,
