@@ -49,20 +49,24 @@ def _clean(record: logging.LogRecord) -> None:
 
 def install() -> None:
     """Route every log record (any logger, any handler, added now or later) and every uncaught
-    traceback through `redact`. Idempotent; the CLI calls it first thing."""
+    traceback through `redact`. Idempotent; the CLI calls it before and after each command
+    (Typer installs its own excepthook whenever an app runs)."""
     factory = logging.getLogRecordFactory()
-    if getattr(factory, "redacting", False):
-        return
+    if not getattr(factory, "redacting", False):
 
-    def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = factory(*args, **kwargs)
-        _clean(record)
-        return record
+        def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = factory(*args, **kwargs)
+            _clean(record)
+            return record
 
-    redacting_factory.redacting = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(redacting_factory)
+        redacting_factory.redacting = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(redacting_factory)
+    if not getattr(sys.excepthook, "redacting", False):
+        sys.excepthook = _excepthook
 
-    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
 
-    sys.excepthook = excepthook
+def _excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
+
+
+_excepthook.redacting = True  # type: ignore[attr-defined]

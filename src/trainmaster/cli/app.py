@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "trainmaster.cli.checks_cmds",
     "trainmaster.cli.evidence_cmds",
     "trainmaster.cli.secrets_cmds",
+    "trainmaster.cli.demo_cmds",
 ]
 
 
@@ -91,6 +92,8 @@ def run(args: list[str]) -> int:
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")
         return 130
+    finally:
+        install()  # Typer replaced the excepthook: a traceback leaving here is redacted too
 
 
 _LOCATED = re.compile(r"^([^:\s]+):(\d+):(\d+): (.*)$")

@@ -9,6 +9,7 @@ SHA), renumbered; the engine's findings are mapped back to the real line numbers
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,18 +23,22 @@ DISABLED_PLUGINS = frozenset(
 DISABLED_FILTERS = ("detect_secrets.filters.common.is_invalid_file",)
 MAX_LINE = 4096  # longer lines (minified code, base64 blobs) are left to our own patterns
 
-KEYWORDS = ("pass", "pwd", "secret", "token", "key", "auth", "cred", "api", "bearer", "hook", "@")
+# Matched on the lowered text: a case-insensitive regex would be several times slower.
+KEYWORDS = re.compile("pass|pwd|secret|token|key|auth|cred|api|bearer|hook|@")
 LONG_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]{20,}")
 HEX = re.compile(r"[0-9a-fA-F.-]+")
 
 
-def is_candidate(text: str) -> bool:
-    if len(text) > MAX_LINE:
-        return False
-    lowered = text.lower()
-    if any(word in lowered for word in KEYWORDS):
-        return True
-    return any(not HEX.fullmatch(m.group()) for m in LONG_TOKEN.finditer(text))
+def candidate_lines(text: str, starts: list[int]) -> set[int]:
+    """1-based lines of `text` worth handing to detect-secrets."""
+    found = {bisect_right(starts, m.start()) for m in KEYWORDS.finditer(text.lower())}
+    found.update(
+        bisect_right(starts, m.start())
+        for m in LONG_TOKEN.finditer(text)
+        if not HEX.fullmatch(m.group())
+    )
+    ends = [*starts[1:], len(text) + 1]
+    return {n for n in found if ends[n - 1] - starts[n - 1] <= MAX_LINE}
 
 
 @dataclass(frozen=True)
@@ -57,14 +62,17 @@ def engine() -> Iterator[None]:
         yield
 
 
-def scan_lines(filename: str, lines: Sequence[tuple[int, str]]) -> list[EngineHit]:
-    """Call inside `engine()`. `filename` matters: plugins pick their rules by file type."""
+def scan_lines(
+    filename: str, lines: Sequence[tuple[int, str]], text: str, starts: list[int]
+) -> list[EngineHit]:
+    """Call inside `engine()`. `lines` are (real number, text); `text` is them joined by newlines
+    and `starts` its line offsets. `filename` matters: plugins pick their rules by file type."""
     from detect_secrets.core import scan
 
-    candidates = [(number, text) for number, text in lines if is_candidate(text)]
+    candidates = [lines[i - 1] for i in sorted(candidate_lines(text, starts))]
     if not candidates:
         return []
-    renumbered = [(i, text) for i, (_, text) in enumerate(candidates, start=1)]
+    renumbered = [(i, line) for i, (_, line) in enumerate(candidates, start=1)]
     hits = []
     for secret in scan._process_line_based_plugins(lines=renumbered, filename=filename):
         if secret.secret_value:

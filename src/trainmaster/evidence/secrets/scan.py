@@ -83,8 +83,11 @@ def check_secrets(
 
 def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding]:
     """Findings in one text: structure (YAML), our formats, then detect-secrets."""
+    # Split on "\n" only: line numbers then match git, editors and SARIF viewers.
     lines = (
-        item.lines if item.lines is not None else tuple(enumerate(item.text.splitlines(), start=1))
+        item.lines
+        if item.lines is not None
+        else tuple(enumerate((line.removesuffix("\r") for line in item.text.split("\n")), start=1))
     )
     findings: list[Finding] = []
     claimed: set[int] = set()
@@ -94,7 +97,9 @@ def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding
         findings, claimed = _structure(item, lines, notices)
     seen: set[tuple[int, str]] = set()
     own_lines: set[int] = set()
-    for hit in _own_hits(item, lines):
+    text = "\n".join(line for _, line in lines)
+    starts = patterns.line_starts(text)
+    for hit in _own_hits(lines, text, starts):
         if hit.line in claimed or (hit.line, hit.secret) in seen:
             continue
         seen.add((hit.line, hit.secret))
@@ -102,7 +107,7 @@ def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding
         findings.append(
             _finding(item, source, hit.rule, hit.line, hit.secret, RULES[hit.rule].title)
         )
-    for engine_hit in scan_lines(item.path, lines):
+    for engine_hit in scan_lines(item.path, lines, text, starts):
         key = (engine_hit.line, engine_hit.secret)
         if engine_hit.line in claimed or engine_hit.line in own_lines or key in seen:
             continue
@@ -155,12 +160,12 @@ def _credible(kind: str, secret: str) -> bool:
     return not (kind == "Secret Keyword" and patterns.IDENTIFIER.fullmatch(secret) is not None)
 
 
-def _own_hits(item: Text, lines: Sequence[tuple[int, str]]) -> list[patterns.Hit]:
-    hits = [h for number, text in lines for h in patterns.match_line(text, number)]
-    joined = "\n".join(text for _, text in lines)
-    for block in patterns.match_blocks(joined):
-        # Block lines count from 1 within `joined`; map back to the real line numbers.
-        hits.append(patterns.Hit(block.rule, block.secret, lines[block.line - 1][0]))
+def _own_hits(lines: Sequence[tuple[int, str]], text: str, starts: list[int]) -> list[patterns.Hit]:
+    """Our formats; hit lines count from 1 within `text`, mapped back to the real numbers."""
+    hits = [
+        patterns.Hit(hit.rule, hit.secret, lines[hit.line - 1][0])
+        for hit in patterns.match_text(text, starts)
+    ]
     return sorted(hits, key=lambda h: h.line)
 
 
