@@ -153,3 +153,26 @@ def test_sealed_secret_with_wrong_api_or_kind_is_not_sealed(tmp_path: Path) -> N
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         check_secrets(tmp_path / "nope")
+
+
+def test_certificates_are_found_by_environment_name(tmp_path: Path) -> None:
+    from tests.secrets.repo import certificate_pem
+
+    root = clean_repo(tmp_path)
+    (root / "deploy/certs/stage.pem").unlink()
+    write(root, ".sealed-secrets/kubeseal-stage.crt", certificate_pem())
+    write(root, "certs/production.pem", "not a certificate")
+    assert check_secrets(root).findings == []
+    (root / ".sealed-secrets/kubeseal-stage.crt").unlink()
+    found = [(f.rule, f.path) for f in check_secrets(root).findings]
+    assert found == [("missing-kubeseal-cert", "deploy/stage")]
+
+
+def test_unreadable_tracked_file_is_a_notice(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path)
+    (root / "app/main.py").unlink()  # tracked, gone from the working tree
+    result = check_secrets(root)
+    assert result.findings == []
+    assert [(n.path, n.message.split(" (")[0]) for n in result.notices] == [
+        ("app/main.py", "unreadable")
+    ]

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from trainmaster.evidence.secrets.findings import Finding, fingerprint
 
 CERT_SUFFIXES = (".pem", ".crt", ".cert")
-ENV_DIR = re.compile(r"^deploy/([^/]+)/")
 
 
 def environments(files: list[str]) -> list[str]:
@@ -18,13 +17,14 @@ def environments(files: list[str]) -> list[str]:
 
 
 def certificate_for(env: str, files: list[str], read: Callable[[str], str | None]) -> str | None:
-    """The committed certificate for `env`: a PEM certificate under deploy/<env>/, or one under
-    deploy/ whose file name names the environment (deploy/certs/prod.pem)."""
+    """The committed certificate for `env`: a PEM certificate under deploy/<env>/, or anywhere
+    in the repository with the environment as a word of its path (certs/prod.pem,
+    .sealed-secrets/kubeseal-prod.crt)."""
     for path in files:
-        if not path.endswith(CERT_SUFFIXES) or not path.startswith("deploy/"):
+        if not path.endswith(CERT_SUFFIXES):
             continue
         own = path.startswith(f"deploy/{env}/")
-        named = env in path.rsplit("/", 1)[-1]
+        named = env in re.split(r"[/._-]", path)
         if (own or named) and "BEGIN CERTIFICATE" in (read(path) or ""):
             return path
     return None
