@@ -148,3 +148,13 @@ def test_generate_never_overwrites_without_force(cli, tmp_path: Path) -> None:  
     forced = cli("checks", "generate", "--force")
     assert forced.code == 0 and "make unit-test\n" in ci.read_text()
     assert "unchanged" in cli("checks", "generate").out
+
+
+def test_the_stage_named_in_a_context_is_the_policy_stage() -> None:
+    text = seed_policy_text("acme", "maestro").replace("\n  stage:\n", "\n  staging:\n")
+    text = text.replace("stage: [smoke, error-rate]", "staging: [smoke, error-rate]")
+    policy = parse_policy(text)
+    staging = {f.name: f.text for f in generate(policy, "0.1.0").files}["staging.yml"]
+    assert "trainmaster gate run --env staging" in staging
+    seeded = {f.name: f.text for f in generate(SEED, "0.1.0").files}["staging.yml"]
+    assert "--env stage\n" in seeded and "--env staging" not in seeded

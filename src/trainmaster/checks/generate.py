@@ -177,6 +177,7 @@ def _common(policy: Policy, version: str, policy_file: str, env: Any) -> dict[st
         "chart": f"charts/{policy.project.name}",
         "trivy_image": TRIVY_IMAGE,
         "k6_image": K6_IMAGE,
+        "stages": list(policy.stages),
     }
 
 
@@ -203,7 +204,7 @@ def _workflow(env: Any, template: str, contexts: list[str], common: dict[str, An
 def _job(env: Any, context: str, jid: str, build_id: str | None, common: dict[str, Any]) -> str:
     staged = _STAGED.match(context)
     base = staged.group("base") if staged and staged.group("base") in CATALOG else context
-    stage = staged.group("stage") if staged else "stage"
+    stage = _stage(staged.group("stage") if staged else "stage", common["stages"])
     template, variables = CATALOG.get(base, ("placeholder", {}))
     values = {
         "secret_env": [],
@@ -213,11 +214,19 @@ def _job(env: Any, context: str, jid: str, build_id: str | None, common: dict[st
         "id": jid,
         "name": json.dumps(context),
         "plain": re.sub(r"[^A-Za-z0-9 ()._-]", "", context),
-        "stage": STAGE_ALIASES.get(stage, stage),
+        "stage": stage,
         "build_id": build_id or "",
         "build_name": "build",
     }
     return str(env.get_template(f"jobs/{template}.yml.j2").render(values)).rstrip("\n") + "\n"
+
+
+def _stage(label: str, stages: list[str]) -> str:
+    """The policy stage a context's `(label)` names: itself, or `staging` → `stage`."""
+    if label in stages or not stages:
+        return label
+    alias = STAGE_ALIASES.get(label, label)
+    return alias if alias in stages else label
 
 
 def _release_train(env: Any, policy: Policy, common: dict[str, Any], warnings: list[str]) -> str:

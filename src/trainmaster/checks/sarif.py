@@ -9,7 +9,6 @@ from typing import Any
 from trainmaster.checks.findings import RULES, Finding
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/trainmaster/trainmaster"
 
 
 def to_sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
@@ -23,7 +22,6 @@ def to_sarif(findings: Sequence[Finding], version: str) -> dict[str, Any]:
                     "driver": {
                         "name": "trainmaster",
                         "version": version,
-                        "informationUri": INFORMATION_URI,
                         "rules": [_rule(rule) for rule in rules],
                     }
                 },
