@@ -67,6 +67,9 @@ def test_names_with_expressions() -> None:
         ("42", "f", "names.yml", 39),
         ("shard 0 of 2 (a)", "g", "names.yml", 44),
         ("shard 1 of 2 (b)", "g", "names.yml", 44),
+        ("3.13", "h", "names.yml", 52),  # `||` returns the first truthy operand
+        ("Windows", "h", "names.yml", 52),
+        ("Oldest", "h", "names.yml", 52),
     ]
     analysis = analyse(CORPUS / "names", "main")
     unknown = [c for c in analysis.prediction.checks if c.status == "unevaluated"]
