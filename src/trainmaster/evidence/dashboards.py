@@ -86,6 +86,9 @@ def moment_charts(
             except TrainmasterError as e:
                 contents.notices.append(f"chart {moment.name}/{name}: {e}")
                 continue
+            except Exception as e:  # a metrics backend's bug must not cost the whole bundle
+                contents.notices.append(f"chart {moment.name}/{name}: {type(e).__name__}: {e}")
+                continue
             lines = tuple(Line(_label(s.labels) or name, tuple(s.points)) for s in series)
             panels.append(Panel(name, lines, signal.threshold, moment.at.timestamp()))
         if panels:

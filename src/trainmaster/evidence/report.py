@@ -44,9 +44,10 @@ def render_report(
         f"# PRODUCTION GO EVIDENCE — {t.id}",
         "",
         f"Built {built_at} by trainmaster. Every file below is listed with its SHA-256 in "
-        "`manifest.json`; "
+        f"{link('manifest.json')}; "
         + (
-            f"the manifest is signed with Ed25519 key `{signer}` (`manifest.sig`)."
+            f"the manifest is signed with Ed25519 key `{signer}` ({link('manifest.sig')}, "
+            f"public key {link('signing-key.pub.pem')}: pin your own copy, not this one)."
             if signer
             else "**the manifest is not signed.**"
         ),
