@@ -19,7 +19,7 @@ from trainmaster.store import Store
 def test_release_draft_and_back_merge_pull_request(
     github_emulator: GitHubEmulator,
     store: Store,
-    repo: Path,  # noqa: F811
+    repo: Path,
 ) -> None:
     github_emulator.state.add_repo("acme/maestro")
     policy = parse_policy(seed_policy_text("acme", "maestro"))

@@ -78,6 +78,8 @@ def test_notes_carry_slo_status_and_incidents_from_the_store(rig: Rig) -> None:
         store=lambda: rig.store, base_dir=rig.repo,
     )  # fmt: skip
     assert text.startswith("## maestro 1.1.0 (2026-11-05)")
-    assert "- prod: pass (p95-latency pass, burn-rate pass, error-rate pass, saturation pass" in text
+    assert (
+        "- prod: pass (p95-latency pass, burn-rate pass, error-rate pass, saturation pass" in text
+    )
     assert "- incident: rollback prod by dave: p95 regression" in text
     assert "[#12](https://github.com/acme/maestro/pull/12)" in text
