@@ -45,6 +45,9 @@ def test_each_required_context_gets_its_finding() -> None:
             ("target-check", "not-triggered", "warning", "target.yml", 1),
             ("paths-check", "filtered", "error", "paths.yml", 2),
             ("label-check", "filtered", "error", "types.yml", 2),
+            # ok.yml and queue.yml run in a merge queue, these two do not
+            ("paths-check", "merge-queue", "warning", "paths.yml", 2),
+            ("label-check", "merge-queue", "warning", "types.yml", 2),
             ("ok-check", "ambiguous", "warning", "ok.yml", 39),
             ("shared-name", "ambiguous", "warning", "paths.yml", 9),
             ("skip-check", "satisfied-by-skip", "warning", "ok.yml", 12),
@@ -77,7 +80,18 @@ def test_a_skipped_workflow_leaves_paths_filtered_checks_pending() -> None:
 def test_a_release_branch_policy_sees_other_triggers(tmp_path: Path) -> None:
     analysis = analyse(CORPUS / "triggers", "develop")
     required = [Required("develop-check", "p", 1), Required("negated-check", "p", 2)]
-    assert lint(required, analysis.prediction, analysis.workflows, "develop") == []
+    found = lint(required, analysis.prediction, analysis.workflows, "develop")
+    assert [(f.context, f.rule) for f in found] == [
+        ("develop-check", "merge-queue"),
+        ("negated-check", "merge-queue"),
+    ]
+
+
+def test_no_merge_queue_no_merge_queue_finding(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text("on: pull_request\njobs:\n  a:\n    runs-on: x\n")
+    analysis = analyse(tmp_path, "main")
+    found = lint([Required("a", "p", 1)], analysis.prediction, analysis.workflows, "main")
+    assert found == []
 
 
 def test_edit_distance_and_closest() -> None:

@@ -20,6 +20,7 @@ RULES: dict[str, str] = {
     "pending-when-skipped": "When this job is skipped GitHub reports another name, so the "
     "required context stays pending.",
     "ambiguous": "The same context is reported by more than one job.",
+    "merge-queue": "Not run on merge_group while other workflows are: a merge queue waits for it.",
     "remote-reusable": "Produced by a remote reusable workflow: cannot be verified here.",
     "unevaluated-name": "The job name has an expression that cannot be evaluated before the run.",
 }

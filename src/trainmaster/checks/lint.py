@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from trainmaster.checks.contexts import Check, Prediction
 from trainmaster.checks.findings import Finding, Severity
-from trainmaster.checks.triggers import Verdict, reach
+from trainmaster.checks.triggers import Verdict, reach, targets
 from trainmaster.checks.workflow import Workflow
 
 
@@ -26,6 +26,7 @@ class _Index:
     verdicts: dict[str, Verdict]
     wanted: set[str]
     actions_only: bool = True
+    queued: set[str] = field(default_factory=set)  # workflows that run in the merge queue
     by_context: dict[str, list[Check]] = field(default_factory=dict)
     by_job: dict[tuple[str, str], list[Check]] = field(default_factory=dict)
     fuzzy: list[tuple[re.Pattern[str], Check]] = field(default_factory=list)
@@ -52,6 +53,11 @@ def lint(
     """
     verdicts = {w.path: reach(w, default_branch) for w in workflows.values()}
     index = _Index(verdicts, {r.context for r in required}, actions_only)
+    index.queued = {
+        w.path
+        for w in workflows.values()
+        if (q := w.trigger("merge_group")) and targets(q, default_branch)
+    }
     for check in prediction.checks:
         index.add(check)
     findings: list[Finding] = []
@@ -96,9 +102,31 @@ def _one(requirement: Required, index: _Index) -> list[Finding]:
                 context=name,
             )
         )
+    findings += _queue(name, reaching, index)
     for check in reaching:
         findings += _skips(name, check, wanted, by_job)
     return findings
+
+
+def _queue(name: str, reaching: list[Check], index: _Index) -> list[Finding]:
+    """A repository whose workflows run in a merge queue needs every required check there too."""
+    if not index.queued or any(c.workflow in index.queued for c in reaching):
+        return []
+    check = reaching[0]
+    message = (
+        f"{name!r} runs for pull requests but not in the merge queue (merge_group), which "
+        "other workflows here use: a queued pull request waits for it forever"
+    )
+    return [
+        Finding(
+            "merge-queue",
+            "warning",
+            message,
+            check.workflow,
+            index.verdicts[check.workflow].line,
+            context=name,
+        )
+    ]
 
 
 def _unproduced(requirement: Required, index: _Index) -> list[Finding]:

@@ -64,7 +64,7 @@ def matches(patterns: tuple[str, ...], name: str) -> bool:
     return selected
 
 
-def _targets(trigger: Trigger, branch: str) -> bool:
+def targets(trigger: Trigger, branch: str) -> bool:
     if trigger.branches is not None:
         return matches(trigger.branches, branch)
     if trigger.branches_ignore is not None:
@@ -75,11 +75,11 @@ def _targets(trigger: Trigger, branch: str) -> bool:
 def reach(workflow: Workflow, default_branch: str) -> Verdict:
     """How this workflow's checks reach a pull request to the default branch."""
     pull = workflow.trigger("pull_request")
-    if pull is not None and _targets(pull, default_branch):
+    if pull is not None and targets(pull, default_branch):
         return _filtered(pull) or Verdict("runs", "", pull.line)
     queue = workflow.trigger("merge_group")
     target = workflow.trigger("pull_request_target")
-    if target is not None and _targets(target, default_branch):
+    if target is not None and targets(target, default_branch):
         return Verdict(
             "base-only",
             "runs only on pull_request_target, whose runs are attached to the base branch's "
@@ -92,10 +92,11 @@ def reach(workflow: Workflow, default_branch: str) -> Verdict:
             f"its pull_request branch filter excludes {default_branch!r}",
             pull.line,
         )
-    if queue is not None and _targets(queue, default_branch):
+    if queue is not None and targets(queue, default_branch):
         return Verdict(
             "not-triggered",
-            "runs only in the merge queue (merge_group): pull requests never get it",
+            "runs only in the merge queue (merge_group): the pull request itself never gets "
+            "it, so it cannot be queued",
             queue.line,
         )
     events = ", ".join(t.event for t in workflow.triggers) or "nothing"
