@@ -6,7 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulators.github.fixtures import GitHubEmulator, _github_openapi, github_emulator  # noqa: F401
+from tests.emulators.github.fixtures import (  # the emulator's fixtures, used by name
+    GitHubEmulator,
+    _github_openapi,  # noqa: F401
+    github_emulator,  # noqa: F401
+)
 from tests.train.conftest import Rig
 from tests.train.fakes import commit
 from trainmaster.adapters.github import forge_for
@@ -17,7 +21,7 @@ from trainmaster.store import Store
 
 @pytest.mark.slow
 def test_release_draft_and_back_merge_pull_request(
-    github_emulator: GitHubEmulator,
+    github_emulator: GitHubEmulator,  # noqa: F811
     store: Store,
     repo: Path,
 ) -> None:
