@@ -176,3 +176,17 @@ def test_unreadable_tracked_file_is_a_notice(tmp_path: Path) -> None:
     assert [(n.path, n.message.split(" (")[0]) for n in result.notices] == [
         ("app/main.py", "unreadable")
     ]
+
+
+def test_zipped_workflow_logs_are_scanned_per_step(tmp_path: Path) -> None:
+    import zipfile
+
+    root = clean_repo(tmp_path / "repo")
+    logs = tmp_path / "run-42.zip"
+    with zipfile.ZipFile(logs, "w") as bundle:
+        bundle.writestr("build/1_Set up job.txt", "2026-11-29T10:00:00Z Starting\n")
+        bundle.writestr("build/3_Notify.txt", f"curl {slack_webhook()}\n")
+    found = check_secrets(root, logs=[logs]).findings
+    assert [(f.rule, f.path.endswith("run-42.zip!build/3_Notify.txt"), f.line) for f in found] == [
+        ("slack-webhook", True, 1)
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,9 +118,32 @@ def log_files(paths: list[Path], notices: list[Notice]) -> Iterator[Text]:
             notices.append(Notice(str(given), "no such log file or folder; skipped"))
             continue
         for file in files:
+            if zipfile.is_zipfile(file):
+                yield from _zipped_logs(file, notices)
+                continue
             text = read_text(file, str(file), notices, MAX_LOG_BYTES)
             if text is not None:
                 yield Text(str(file), text)
+
+
+def _zipped_logs(archive: Path, notices: list[Notice]) -> Iterator[Text]:
+    """A workflow run's logs as GitHub serves them: one zip, a text file per job step."""
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            for member in bundle.infolist():
+                shown = f"{archive}!{member.filename}"
+                if member.is_dir():
+                    continue
+                if member.file_size > MAX_LOG_BYTES:
+                    notices.append(Notice(shown, "larger than 200 MiB; skipped"))
+                    continue
+                data = bundle.read(member)
+                if b"\0" in data[:8192]:
+                    notices.append(Notice(shown, "binary file; skipped"))
+                    continue
+                yield Text(shown, data.decode("utf-8", "replace"))
+    except (OSError, zipfile.BadZipFile, RuntimeError) as e:  # RuntimeError: encrypted member
+        notices.append(Notice(str(archive), f"unreadable zip ({e}); skipped"))
 
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
