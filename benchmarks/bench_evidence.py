@@ -112,7 +112,7 @@ def secrets_rows(base: Path, files: int, log_lines: int) -> list[str]:
             f"trainmaster secrets check --logs: {log_lines} log lines",
             timed(ours_cli(str(base / "empty"), "--logs", str(log)), 3),
         ),
-        row("detect-secrets scan --all-files: the same log (peer)", timed(peer_log, 3)),
+        row("detect-secrets scan --all-files: the same log (peer)", timed(peer_log, 1)),
         row(
             "trainmaster secrets check --history (1 commit)",
             timed(ours_cli(str(repo), "--history"), 3),
