@@ -1,0 +1,1 @@
+"""`trainmaster demo`: a whole release train on one machine, through the real code paths."""
