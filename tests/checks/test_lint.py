@@ -25,6 +25,9 @@ REQUIRED = [
     "unit-test",
     "e2e main",
     "shared / lint",
+    "push-only",
+    "pr-only",
+    "push-matrix (1)",
 ]
 
 
@@ -56,6 +59,9 @@ def test_each_required_context_gets_its_finding() -> None:
             ("unit-test", "missing", "error", "trainmaster.yaml", 23),
             ("e2e main", "unevaluated-name", "warning", "ok.yml", 54),
             ("shared / lint", "remote-reusable", "warning", "ok.yml", 61),
+            # conditions decided by the event: never skipped, or skipped on every pull request
+            ("push-only", "satisfied-by-skip", "warning", "ok.yml", 63),
+            ("push-matrix (1)", "pending-when-skipped", "error", "ok.yml", 73),
         ]
     )
 

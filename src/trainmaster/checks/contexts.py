@@ -26,6 +26,7 @@ from trainmaster.checks.expressions import (
 )
 from trainmaster.checks.findings import Finding
 from trainmaster.checks.matrix import MatrixError, expand, suffix
+from trainmaster.checks.values import truthy
 from trainmaster.checks.workflow import Job, Workflow
 
 MAX_DEPTH = 10  # GitHub nests reusable workflows at most 10 levels deep
@@ -40,6 +41,7 @@ class Condition:
     file: str
     line: int
     skip_context: str  # what GitHub reports when this `if:` skips the job
+    always: bool = False  # false for every pull request: the job never runs for one
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,11 @@ class _Walker:
             own_needs = ()  # always()/failure()/cancelled(): a failed need does not skip it
         raw = job.name if job.name is not None else job.id
         conditions = scope.conditions
-        if job.condition is not None and not _never_skips(job.condition):
+        outcome = self.condition(job.condition, scope)
+        if job.condition is not None and outcome is not True:
             skip = f"{scope.prefix} / {raw}" if scope.prefix else raw
-            conditions += (Condition(job.condition, workflow.path, job.condition_line, skip),)
+            where = (job.condition, workflow.path, job.condition_line, skip)
+            conditions += (Condition(*where, always=outcome is False),)
         inner = _Scope(
             scope.top,
             scope.prefix,
@@ -127,6 +131,18 @@ class _Walker:
                 self.call(workflow, job, inner, name, contexts)
             else:
                 self.report(workflow, job, inner, f"{name} / ${{{{ called }}}}", status, reason)
+
+    def condition(self, text: str | None, scope: _Scope) -> bool | None:
+        """A job-level `if:` for a pull request: True, False, or None when only a run knows."""
+        if text is None or _never_skips(text):
+            return True
+        parts = segments(text) if has_expression(text) else [(True, text)]
+        if len(parts) != 1 or not parts[0][0]:
+            return None  # text around `${{ }}`: GitHub's rules for that are not documented
+        try:
+            return truthy(evaluate(parts[0][1], {"github": self.github, "inputs": scope.inputs}))
+        except (Unknown, ExpressionError):
+            return None
 
     def names(
         self, workflow: Workflow, job: Job, scope: _Scope

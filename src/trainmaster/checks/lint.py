@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from trainmaster.checks.contexts import Check, Prediction
+from trainmaster.checks.contexts import Check, Condition, Prediction
 from trainmaster.checks.findings import Finding, Severity
 from trainmaster.checks.triggers import Verdict, reach, targets
 from trainmaster.checks.workflow import Workflow
@@ -184,38 +184,7 @@ def _unreached(name: str, producers: Sequence[Check], verdicts: Mapping[str, Ver
 def _skips(
     name: str, check: Check, wanted: set[str], by_job: Mapping[tuple[str, str], list[Check]]
 ) -> list[Finding]:
-    findings: list[Finding] = []
-    for condition in check.conditions:
-        if condition.skip_context == name:
-            message = (
-                f"{name!r} is skipped when `if: {condition.text}` is false, and a "
-                "skipped job reports success: the requirement is met without running"
-            )
-            findings.append(
-                Finding(
-                    "satisfied-by-skip",
-                    "warning",
-                    message,
-                    condition.file,
-                    condition.line,
-                    context=name,
-                )
-            )
-        else:
-            message = (
-                f"when `if: {condition.text}` is false GitHub reports "
-                f"{condition.skip_context!r} instead of {name!r}, which stays pending"
-            )
-            findings.append(
-                Finding(
-                    "pending-when-skipped",
-                    "warning",
-                    message,
-                    condition.file,
-                    condition.line,
-                    context=name,
-                )
-            )
+    findings = [_skip_finding(name, condition) for condition in check.conditions]
     for needed in check.needs:
         others = [c.context for c in by_job.get((check.workflow, needed), [])]
         loose = [c for c in others if c not in wanted]
@@ -230,6 +199,28 @@ def _skips(
                 )
             )
     return findings
+
+
+def _skip_finding(name: str, condition: Condition) -> Finding:
+    where = (condition.file, condition.line)
+    if condition.skip_context == name:
+        when = "always skipped for pull requests" if condition.always else "skipped"
+        message = (
+            f"{name!r} is {when} when `if: {condition.text}` is false, and a skipped job "
+            "reports success: the requirement is met without running"
+        )
+        return Finding("satisfied-by-skip", "warning", message, *where, context=name)
+    if condition.always:
+        message = (
+            f"`if: {condition.text}` is false for every pull request, so GitHub reports "
+            f"{condition.skip_context!r} and never {name!r}: every merge waits for it"
+        )
+        return Finding("pending-when-skipped", "error", message, *where, context=name)
+    message = (
+        f"when `if: {condition.text}` is false GitHub reports "
+        f"{condition.skip_context!r} instead of {name!r}, which stays pending"
+    )
+    return Finding("pending-when-skipped", "warning", message, *where, context=name)
 
 
 def closest(name: str, candidates: Sequence[str]) -> str | None:
