@@ -16,7 +16,7 @@ APT_PACKAGES := postgresql prometheus git nodejs npm
 $(BIN)/trainmaster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,demo]'
 	touch $@
 
 venv: $(BIN)/trainmaster

@@ -94,6 +94,12 @@ class LoadRun:
 
 
 def start_load(base_url: str, *, users: int, seconds: float, workdir: Path, name: str) -> LoadRun:
+    import importlib.util
+
+    if importlib.util.find_spec("locust") is None:
+        from trainmaster.errors import UsageError
+
+        raise UsageError("the demo drives load with Locust: pip install 'trainmaster[demo]'")
     workdir.mkdir(parents=True, exist_ok=True)
     locustfile = workdir / "locustfile.py"
     if not locustfile.exists():
