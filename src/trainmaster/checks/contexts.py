@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from trainmaster.checks.expressions import (
     ExpressionError,
@@ -20,17 +20,16 @@ from trainmaster.checks.expressions import (
     Unknown,
     evaluate,
     has_expression,
-    interpolate,
     references,
     segments,
 )
 from trainmaster.checks.findings import Finding
 from trainmaster.checks.matrix import MatrixError, expand, suffix
+from trainmaster.checks.names import Status, call_inputs, display, pattern
 from trainmaster.checks.values import truthy
 from trainmaster.checks.workflow import Job, Workflow
 
 MAX_DEPTH = 10  # GitHub nests reusable workflows at most 10 levels deep
-Status = Literal["exact", "unevaluated", "remote"]
 
 
 @dataclass(frozen=True)
@@ -162,7 +161,7 @@ class _Walker:
             contexts = self.contexts(
                 scope, dict(combination) if job.matrix else None, index, len(combos)
             )
-            name, status, reason = _display(raw, contexts)
+            name, status, reason = display(raw, contexts)
             if job.matrix is not None and not references(raw, "matrix"):
                 name += suffix(combination)
             result.append((name, status, reason, contexts))
@@ -203,7 +202,7 @@ class _Walker:
                 line=job.uses_line if remote else job.line,
                 status=status,
                 reason=reason,
-                pattern="" if status == "exact" else _pattern(context),
+                pattern="" if status == "exact" else pattern(context),
                 conditions=scope.conditions,
                 needs=scope.needs,
             )
@@ -232,7 +231,7 @@ class _Walker:
             )
             return
         prefix = f"{scope.prefix} / {name}" if scope.prefix else name
-        inputs = _inputs(job.inputs, called, contexts)
+        inputs = call_inputs(job.inputs, called, contexts)
         inner = _Scope(
             scope.top,
             prefix,
@@ -255,54 +254,6 @@ def _call_problem(target: str, called: Workflow | None, files: tuple[str, ...]) 
     if not called.trigger("workflow_call"):
         return f"calls {target}, which has no `on: workflow_call`; GitHub rejects the run"
     return ""
-
-
-def _inputs(given: Any, called: Workflow, contexts: dict[str, Any]) -> Partial:
-    """The called workflow's `inputs`: its defaults, overridden by the caller's `with:`."""
-    inputs = Partial({k: v for k, v in called.input_defaults if v is not None})
-    unknown: set[str] = set()
-    for key, value in (given or {}).items() if isinstance(given, dict) else ():
-        try:
-            inputs[str(key)] = _value(value, contexts)
-        except (Unknown, ExpressionError):
-            unknown.add(str(key))
-            inputs.pop(str(key), None)
-    for key, _default in called.input_defaults:
-        if key not in inputs and key not in unknown:
-            inputs[key] = None  # declared without a default and not given: null, not unknown
-    return inputs
-
-
-def _value(value: Any, contexts: dict[str, Any]) -> Any:
-    if not isinstance(value, str) or not has_expression(value):
-        return value
-    parts = segments(value)
-    if len(parts) == 1 and parts[0][0]:  # a whole-value expression keeps its type
-        return evaluate(parts[0][1], contexts)
-    return interpolate(value, contexts)
-
-
-def _display(raw: str, contexts: dict[str, Any]) -> tuple[str, Status, str]:
-    if not has_expression(raw):
-        return raw, "exact", ""
-    try:
-        return interpolate(raw, contexts), "exact", ""
-    except Unknown as e:
-        return raw, "unevaluated", f"the name reads {e}, known only during the run"
-    except ExpressionError as e:
-        return raw, "unevaluated", f"the name's expression is invalid: {e}"
-
-
-def _pattern(context: str) -> str:
-    """A regex for the contexts an unevaluated name could become: each `${{ }}` is anything."""
-    out: list[str] = []
-    try:
-        parts = segments(context)
-    except ExpressionError:
-        parts = [(False, context)]
-    for is_expr, text in parts:
-        out.append(".*" if is_expr else re.escape(text))
-    return "".join(out)
 
 
 _ALWAYS = re.compile(r"^\s*(?:\$\{\{\s*)?(?:always\(\)|true|!\s*cancelled\(\))\s*(?:\}\})?\s*$")
