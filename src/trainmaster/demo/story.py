@@ -77,8 +77,11 @@ class Story:
 
         report = smoke(url, self.s.load_dir / f"{name}-smoke.xml")
         run = start_load(url, users=users, seconds=LOAD_SECONDS, workdir=self.s.load_dir, name=name)
-        with self.s.show.waiting(f"Locust: {users} users on {stage} for {LOAD_SECONDS}s"):
-            stats = run.finish(timeout=LOAD_SECONDS + 30)
+        try:
+            with self.s.show.waiting(f"Locust: {users} users on {stage} for {LOAD_SECONDS}s"):
+                stats = run.finish(timeout=LOAD_SECONDS + 30)
+        finally:
+            run.stop()
         from trainmaster.gates.inputs import parse_locust
 
         load = parse_locust(stats, load_limits(self.s.policy, stage), source=f"{name}.json")
