@@ -67,6 +67,7 @@ def test_bundle_holds_every_item_and_verifies_on_both_stores(store: Store, tmp_p
         "sbom/app.cdx.json",
         "tests/unit.xml",
         "governance/at-cut.json",
+        "governance/applied-before-cut.json",
     ]:
         assert expected in names
     assert any(n.startswith("charts/stage-rollout-gate") and n.endswith(".png") for n in names)

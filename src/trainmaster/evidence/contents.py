@@ -88,6 +88,9 @@ def record_files(record: TrainRecord, contents: Contents) -> None:
     governance = {k: v for k, v in t.data.items() if "governance" in k or "drift" in k}
     if governance:
         contents.governance.append(contents.add_json("governance/at-cut.json", governance))
+    if record.governance:
+        applied = [e.as_dict() for e in record.governance]
+        contents.governance.append(contents.add_json("governance/applied-before-cut.json", applied))
 
 
 def extra_files(files: Mapping[str, Path], contents: Contents) -> None:

@@ -94,6 +94,8 @@ class TrainRecord:
     gates: tuple[GateResult, ...]
     approvals: tuple[Approval, ...]
     audit: AuditExcerpt
+    # The latest governance changes applied before the cut: what protected the release.
+    governance: tuple[AuditEvent, ...] = ()
 
 
 def json_object(text: str | None) -> dict[str, Any]:
@@ -156,7 +158,25 @@ def read_train(store: Store, train_id: str) -> TrainRecord:
             Approval(a.stage, a.digest, a.approver, a.reason, bool(a.revoked), a.created_at)
             for a in approval_rows
         )
-    return TrainRecord(train, stage_runs, gates, approvals, _excerpt(store, train_id))
+    excerpt = _excerpt(store, train_id)
+    first = excerpt.events[0].seq if excerpt.events else None
+    return TrainRecord(
+        train, stage_runs, gates, approvals, excerpt, _governance(store, before_seq=first)
+    )
+
+
+GOVERNANCE_EVENTS = 50  # enough to show the repositories' protections at the cut
+
+
+def _governance(store: Store, *, before_seq: int | None) -> tuple[AuditEvent, ...]:
+    query = select(AuditEventRow).where(AuditEventRow.action.startswith("governance."))
+    if before_seq is not None:
+        query = query.where(AuditEventRow.seq < before_seq)
+    with store.transaction() as session:
+        rows = session.execute(
+            query.order_by(AuditEventRow.seq.desc()).limit(GOVERNANCE_EVENTS)
+        ).scalars()
+        return tuple(reversed([_event(r) for r in rows]))
 
 
 def _train(row: TrainRow) -> TrainInfo:
