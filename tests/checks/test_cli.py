@@ -160,3 +160,13 @@ def test_lint_clean_on_generated_workflows(cli, repo: Path) -> None:  # type: ig
 def test_a_missing_workflow_directory_is_a_usage_error(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
     result = cli("checks", "lint", "--workflows", "nowhere")
     assert result.code == 2 and "nowhere: no such workflow directory" in result.err
+
+
+def test_unwritable_outputs_are_one_line_errors(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+    copy_case(repo, "reusable")
+    (repo / "blocked").write_text("a file, not a directory")
+    result = cli("checks", "lint", "--sarif", "blocked/out.sarif")
+    assert result.code == 2 and "cannot write the SARIF file" in result.err
+    generated = cli("checks", "generate", "--out", "blocked/workflows")
+    assert generated.code == 2 and "cannot write the workflows" in generated.err
+    assert "Traceback" not in result.err + generated.err

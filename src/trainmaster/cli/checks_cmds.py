@@ -92,7 +92,10 @@ def lint(
     if sarif is not None:
         from trainmaster.checks.sarif import to_sarif
 
-        sarif.write_text(json.dumps(to_sarif(findings, __version__), indent=2) + "\n", "utf-8")
+        try:
+            sarif.write_text(json.dumps(to_sarif(findings, __version__), indent=2) + "\n", "utf-8")
+        except OSError as e:
+            raise UsageError(f"{sarif}: cannot write the SARIF file: {e.strerror or e}") from e
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     for finding in findings:
@@ -127,9 +130,12 @@ def generate(
     from trainmaster.checks.service import write_generated
 
     state = ctx(typer_ctx)
-    changes, warnings = write_generated(
-        state.policy, __version__, out, state.policy_path.name, force=force, dry_run=dry_run
-    )
+    try:
+        changes, warnings = write_generated(
+            state.policy, __version__, out, state.policy_path.name, force=force, dry_run=dry_run
+        )
+    except OSError as e:
+        raise UsageError(f"{out}: cannot write the workflows: {e.strerror or e}") from e
     err = console(stderr=True)
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
