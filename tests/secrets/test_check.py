@@ -190,3 +190,25 @@ def test_zipped_workflow_logs_are_scanned_per_step(tmp_path: Path) -> None:
     assert [(f.rule, f.path.endswith("run-42.zip!build/3_Notify.txt"), f.line) for f in found] == [
         ("slack-webhook", True, 1)
     ]
+
+
+def test_history_reports_a_plain_secret_that_was_later_sealed(tmp_path: Path) -> None:
+    import base64
+
+    from tests.secrets.repo import PLAIN_SECRET, sealed_secret
+
+    root = clean_repo(tmp_path)
+    value = base64.b64encode(b"Zq8#rT2!mW9@kL4$").decode()
+    write(root, "deploy/prod/secrets/db.yaml", PLAIN_SECRET.format(value=value))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "db secret")
+    # Still in the tree: one layout finding, and history does not repeat the value.
+    both = check_secrets(root, with_history=True).findings
+    assert [(f.rule, f.source) for f in both] == [("plain-secret", "layout")]
+    write(root, "deploy/prod/secrets/db.yaml", sealed_secret("db"))
+    git(root, "commit", "-q", "-am", "seal it")
+    assert check_secrets(root).findings == []
+    found = check_secrets(root, with_history=True).findings
+    assert [(f.rule, f.path, f.line, f.source) for f in found] == [
+        ("secret-data", "deploy/prod/secrets/db.yaml", 7, "history")
+    ]

@@ -60,18 +60,19 @@ def check_secrets(
         return cache[path]
 
     found: list[Finding] = []
+    covered: set[tuple[str, str]] = set()  # (path, fingerprint) inside tree layout findings
     with engine():
         for path in files:
             text = read(path)
             if text is not None:
                 result.files_scanned += 1
-                found += scan_text(Text(path, text), "tree", result.notices)
+                found += scan_text(Text(path, text), "tree", result.notices, covered)
         found += layout.missing_certificates(files, read)
         for log in log_files(list(logs), result.notices):
             result.files_scanned += 1
             found += scan_text(log, "logs", result.notices)
         if with_history:
-            found += _history(base, found, result.notices)
+            found += _history(base, found, covered, result.notices)
     entries = _entries(base, allowlist)
     result.findings, result.allowed, unused = apply_allowlist(found, entries)
     result.notices += [
@@ -81,8 +82,14 @@ def check_secrets(
     return result
 
 
-def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding]:
-    """Findings in one text: structure (YAML), our formats, then detect-secrets."""
+def scan_text(
+    item: Text,
+    source: Source,
+    notices: list[Notice],
+    covered: set[tuple[str, str]] | None = None,
+) -> list[Finding]:
+    """Findings in one text: structure (YAML), our formats, then detect-secrets. `covered`
+    collects the values that a layout finding reports as a whole."""
     # Split on "\n" only: line numbers then match git, editors and SARIF viewers.
     lines = (
         item.lines
@@ -94,7 +101,9 @@ def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding
     if item.path.endswith(YAML_SUFFIXES) or (
         secrets_env(item.path) and item.path.endswith(".json")
     ):
-        findings, claimed = _structure(item, lines, notices)
+        findings, claimed, values = _structure(item, lines, notices)
+        if covered is not None:
+            covered.update((item.path, fp) for fp in values)
     seen: set[tuple[int, str]] = set()
     own_lines: set[int] = set()
     text = "\n".join(line for _, line in lines)
@@ -130,23 +139,22 @@ def scan_text(item: Text, source: Source, notices: list[Notice]) -> list[Finding
 
 def _structure(
     item: Text, lines: Sequence[tuple[int, str]], notices: list[Notice]
-) -> tuple[list[Finding], set[int]]:
+) -> tuple[list[Finding], set[int], set[str]]:
     """YAML structure of a file, or of the lines a commit added (a new file is added whole)."""
     if item.lines is None:
         structure = inspect_yaml(item.path, item.text)
         if structure.error:
             notices.append(Notice(item.path, structure.error))
-        return structure.findings, structure.claimed
-    structure = inspect_yaml(item.path, "\n".join(text for _, text in lines))
+        return structure.findings, structure.claimed, structure.covered
+    structure = inspect_yaml(item.path, "\n".join(text for _, text in lines), layout=False)
     if structure.error:
-        return [], set()  # a partial diff of YAML rarely parses; line checks still apply
+        return [], set(), set()  # a partial diff of YAML rarely parses; line checks still apply
     real = {i: number for i, (number, _) in enumerate(lines, start=1)}
     found = [
         dataclasses.replace(f, line=real.get(f.line, f.line), source="history", commit=item.commit)
         for f in structure.findings
-        if f.source != "layout"  # layout is judged on the working tree only
     ]
-    return found, {real[i] for i in structure.claimed if i in real}
+    return found, {real[i] for i in structure.claimed if i in real}, set()
 
 
 def _credible(kind: str, secret: str) -> bool:
@@ -191,9 +199,11 @@ def _finding(
     )
 
 
-def _history(root: Path, current: list[Finding], notices: list[Notice]) -> list[Finding]:
+def _history(
+    root: Path, current: list[Finding], covered: set[tuple[str, str]], notices: list[Notice]
+) -> list[Finding]:
     """Each secret once: at the oldest commit that added it, unless it is still in the tree."""
-    in_tree = {(f.path, f.fingerprint) for f in current}
+    in_tree = {(f.path, f.fingerprint) for f in current} | covered
     oldest: dict[tuple[str, str, str], Finding] = {}
     for item in history(root, notices):
         for finding in scan_text(item, "history", notices):

@@ -27,6 +27,8 @@ KUBECONFIG_FIELDS = ("token", "client-key-data", "password", "id-token", "refres
 class Structure:
     findings: list[Finding] = field(default_factory=list)
     claimed: set[int] = field(default_factory=set)
+    # Fingerprints of the values inside a plain-secret finding: history must not report them again.
+    covered: set[str] = field(default_factory=set)
     error: str | None = None  # why the YAML could not be read
 
 
@@ -36,8 +38,11 @@ def secrets_env(path: str) -> str | None:
     return match.group(1) if match else None
 
 
-def inspect_yaml(path: str, text: str) -> Structure:
+def inspect_yaml(path: str, text: str, *, layout: bool = True) -> Structure:
+    """`layout=False` (history) judges a plain Secret under deploy/<env>/secrets/ by its values,
+    like one anywhere else: the layout is a property of the working tree, leaked values are not."""
     out = Structure()
+    env = secrets_env(path) if layout else None
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as e:
@@ -47,16 +52,15 @@ def inspect_yaml(path: str, text: str) -> Structure:
         return out
     for node in documents:
         if isinstance(node, yaml.MappingNode):
-            _document(path, node, out)
-        elif node is not None and secrets_env(path):
+            _document(path, node, env, out)
+        elif node is not None and env:
             _not_sealed(path, node, "not a Kubernetes manifest", out)
     return out
 
 
-def _document(path: str, node: yaml.MappingNode, out: Structure) -> None:
+def _document(path: str, node: yaml.MappingNode, env: str | None, out: Structure) -> None:
     kind = _scalar(node, "kind")
     api = _scalar(node, "apiVersion")
-    env = secrets_env(path)
     if kind == "SealedSecret":
         spec = _child(node, "spec")
         encrypted = _child(spec, "encryptedData") if spec is not None else None
@@ -94,6 +98,9 @@ def _plain_secret(path: str, node: yaml.MappingNode, env: str | None, out: Struc
             )
         )
         out.claimed.update(_lines(node))
+        for _, value, encoded in values:
+            plain = _decoded(value.value) if encoded else value.value
+            out.covered.add(fingerprint(plain or value.value))
         return
     for key, value, encoded in values:
         plain = _decoded(value.value) if encoded else value.value
