@@ -37,11 +37,16 @@ def build(
     sbom_python: Annotated[
         Path | None, typer.Option(help="Make the SBOM of this Python's environment (slow).")
     ] = None,
-    junit: Annotated[list[Path] | None, typer.Option(help="JUnit XML report (repeatable).")] = None,
-    governance: Annotated[
-        list[Path] | None, typer.Option(help="Governance plan/drift output (repeatable).")
+    junit: Annotated[
+        list[Path] | None, typer.Option(metavar="FILE", help="JUnit XML report (repeatable).")
     ] = None,
-    include: Annotated[list[Path] | None, typer.Option(help="Any other file (repeatable).")] = None,
+    governance: Annotated[
+        list[Path] | None,
+        typer.Option(metavar="FILE", help="Governance plan/drift output (repeatable)."),
+    ] = None,
+    include: Annotated[
+        list[Path] | None, typer.Option(metavar="FILE", help="Any other file (repeatable).")
+    ] = None,
     key: Annotated[Path | None, typer.Option(help="Ed25519 PEM private key to sign with.")] = None,
     charts: Annotated[
         bool, typer.Option(help="Chart golden signals at cut and promotion from Prometheus.")

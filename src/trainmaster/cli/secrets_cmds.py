@@ -28,7 +28,8 @@ def check(
     typer_ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Repository or folder to check.")] = Path("."),
     logs: Annotated[
-        list[Path] | None, typer.Option("--logs", help="CI log file or folder (repeatable).")
+        list[Path] | None,
+        typer.Option("--logs", metavar="PATH", help="CI log file, folder or zip (repeatable)."),
     ] = None,
     history: Annotated[bool, typer.Option("--history", help="Also scan all git history.")] = False,
     sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here.")] = None,

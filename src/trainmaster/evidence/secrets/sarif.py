@@ -33,7 +33,6 @@ def to_sarif(findings: list[Finding], notices: list[Notice]) -> dict[str, Any]:
                     "driver": {
                         "name": "trainmaster secrets",
                         "version": __version__,
-                        "informationUri": "https://github.com/trainmaster/trainmaster",
                         "rules": rules,
                     }
                 },
