@@ -66,19 +66,18 @@ def _show_outcome(state: Context, outcome: Outcome, done: str, as_json: bool) ->
         "applied": list(outcome.applied),
         "planned": list(outcome.planned),
         "message": outcome.message,
+        "dry_run": outcome.dry_run,
     }
     if as_json or state.json_output:
         emit_json(data)
         return
     out = console()
-    if outcome.planned or (
-        outcome.message and not outcome.applied and outcome.message != "nothing to do"
-    ):
-        out.print(f"plan ({outcome.message}), nothing changed:", markup=False)
+    if outcome.dry_run:
+        out.print(f"plan ({outcome.message or 'no change'}); nothing changed:", markup=False)
         for item in outcome.planned:
             out.print(f"  {item['effect']} {item['stage']} {item.get('image') or ''}", markup=False)
         return
-    out.print(outcome.message if outcome.message == "nothing to do" else done, markup=False)
+    out.print(outcome.message or done, markup=False)
     for item in outcome.applied:
         out.print(f"  {item['kind']}: {item.get('applied') or item.get('skipped')}", markup=False)
 
@@ -272,10 +271,12 @@ def verify(
     _show_outcome(
         state, outcome, f"{train} on {env}: {view.status.value} {dict(view.gate_verdicts)}", as_json
     )
-    if view.status.value == "failed":
-        from trainmaster.errors import CheckFailed
+    from trainmaster.errors import CheckFailed, Inconclusive
 
+    if view.status.value in ("failed", "rolling_back", "rolled_back"):
         raise CheckFailed(f"{env} verification failed for {train}; its approvals are revoked")
+    if any(v == "inconclusive" for _, v in view.gate_verdicts):
+        raise Inconclusive(f"{env} verification is inconclusive for {train}; it cannot promote")
 
 
 @train_app.command("status")

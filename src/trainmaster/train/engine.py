@@ -50,6 +50,7 @@ class Outcome:
     applied: tuple[dict[str, Any], ...] = ()
     message: str = ""
     planned: tuple[dict[str, Any], ...] = ()  # the effects a dry run would apply
+    dry_run: bool = False
 
 
 class TrainEngine:
@@ -109,7 +110,9 @@ class TrainEngine:
         one transaction; the save fails with ConflictError if the train moved since it was read."""
         if dry_run:
             planned = self.plan(train_id, make_event)
-            return Outcome(planned.state, message=planned.audit, planned=_planned(planned))
+            return Outcome(
+                planned.state, message=planned.audit, planned=_planned(planned), dry_run=True
+            )
         self.resume(train_id)
         now = self.now()
         before = self.state(train_id)
