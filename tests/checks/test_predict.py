@@ -168,3 +168,23 @@ def test_a_broken_call_from_a_matrix_job_is_one_finding(tmp_path: Path) -> None:
     )
     analysis = analyse(tmp_path, "main")
     assert [(f.rule, f.line) for f in analysis.findings] == [("workflow-invalid", 5)]
+
+
+def test_a_called_workflow_matrix_from_its_inputs_is_expanded(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  call:\n    uses: ./.github/workflows/lib.yml\n    with:\n"
+        '      matrix: \'{"os": ["linux", "mac"], "include": [{"os": "mac", "arm": true}]}\'\n'
+        "  other:\n    uses: ./.github/workflows/lib.yml\n"
+        "    with:\n      matrix: ${{ needs.plan.outputs.matrix }}\n"
+    )
+    (tmp_path / "lib.yml").write_text(
+        "on:\n  workflow_call:\n    inputs:\n      matrix: {type: string, required: true}\n"
+        "jobs:\n  test:\n    strategy:\n      matrix: ${{ fromJSON(inputs.matrix) }}\n"
+        "    runs-on: x\n    steps: [{run: x}]\n"
+    )
+    checks = analyse(tmp_path, "main").prediction.checks
+    assert [(c.context, c.status) for c in checks] == [
+        ("call / test (linux)", "exact"),
+        ("call / test (mac, true)", "exact"),
+        ("other / test (${{ matrix }})", "unevaluated"),
+    ]

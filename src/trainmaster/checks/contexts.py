@@ -24,7 +24,7 @@ from trainmaster.checks.expressions import (
     segments,
 )
 from trainmaster.checks.findings import Finding
-from trainmaster.checks.matrix import MatrixError, expand, suffix
+from trainmaster.checks.matrix import MatrixError, expand, resolve, suffix
 from trainmaster.checks.names import Status, call_inputs, display, pattern
 from trainmaster.checks.values import truthy
 from trainmaster.checks.workflow import Job, Workflow
@@ -147,8 +147,9 @@ class _Walker:
         self, workflow: Workflow, job: Job, scope: _Scope
     ) -> list[tuple[str, Status, str, dict[str, Any]]]:
         raw = job.name if job.name is not None else job.id
+        matrix = self.matrix(job, scope)
         try:
-            expansion = expand(job.matrix)
+            expansion = expand(matrix)
         except MatrixError as e:
             self.findings.append(_invalid(workflow.path, job.line, f"jobs.{job.id}: {e}"))
             return []
@@ -159,13 +160,24 @@ class _Walker:
         result: list[tuple[str, Status, str, dict[str, Any]]] = []
         for index, combination in enumerate(combos):
             contexts = self.contexts(
-                scope, dict(combination) if job.matrix else None, index, len(combos)
+                scope, dict(combination) if matrix else None, index, len(combos)
             )
             name, status, reason = display(raw, contexts)
-            if job.matrix is not None and not references(raw, "matrix"):
+            if matrix is not None and not references(raw, "matrix"):
                 name += suffix(combination)
             result.append((name, status, reason, contexts))
         return result
+
+    def matrix(self, job: Job, scope: _Scope) -> Any:
+        """The job's matrix with what the caller and the event make known evaluated."""
+        known = {"inputs": scope.inputs, "github": self.github}
+        try:
+            if job.strategy_expression is not None:
+                strategy = resolve(job.strategy_expression, known)
+                return strategy.get("matrix") if isinstance(strategy, dict) else None
+            return resolve(job.matrix, known)
+        except (Unknown, ExpressionError):
+            return job.strategy_expression or job.matrix  # left to expand(): known at run time
 
     def contexts(
         self, scope: _Scope, matrix: dict[str, Any] | None, index: int, total: int

@@ -10,10 +10,11 @@ values in order, nulls and empty strings left out. At most 256 combinations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trainmaster.checks.expressions import has_expression
+from trainmaster.checks.expressions import evaluate, has_expression, interpolate, segments
 from trainmaster.checks.values import number_text
 
 MAX_COMBINATIONS = 256
@@ -53,6 +54,21 @@ def expand(matrix: Any) -> Expansion | None:
     if len(combinations) > MAX_COMBINATIONS:
         raise MatrixError(f"the matrix has {len(combinations)} combinations; GitHub allows 256")
     return Expansion(tuple(tuple(c.items()) for c in combinations))
+
+
+def resolve(value: Any, contexts: Mapping[str, Any]) -> Any:
+    """The matrix with its expressions evaluated (`${{ fromJSON(inputs.matrix) }}` in a called
+    workflow is known from the caller); raises `Unknown` when a value needs the run."""
+    if isinstance(value, str) and has_expression(value):
+        parts = segments(value)
+        if len(parts) == 1 and parts[0][0]:  # a whole expression keeps its type (a list, a map)
+            return evaluate(parts[0][1], contexts)
+        return interpolate(value, contexts)
+    if isinstance(value, dict):
+        return {k: resolve(v, contexts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, contexts) for v in value]
+    return value
 
 
 def _dynamic(value: Any) -> bool:

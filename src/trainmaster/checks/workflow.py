@@ -61,6 +61,7 @@ class Job:
     name: str | None = None
     name_line: int = 0
     matrix: Any = None  # the raw `strategy.matrix` (a mapping, or an expression string)
+    strategy_expression: str | None = None  # `strategy: ${{ … }}` as a whole
     condition: str | None = None  # the job-level `if:`
     condition_line: int = 0
     uses: str | None = None
@@ -201,7 +202,8 @@ class _Reader:
             line=line,
             name=_text(name),
             name_line=self.line("jobs", job_id, "name") if name is not None else 0,
-            matrix=strategy if isinstance(strategy, str) else _matrix(strategy),
+            matrix=_matrix(strategy),
+            strategy_expression=strategy if isinstance(strategy, str) else None,
             condition=_text(condition),
             condition_line=self.line("jobs", job_id, "if") if condition is not None else 0,
             uses=uses if isinstance(uses, str) else None,
