@@ -279,3 +279,10 @@ def test_hotfix_lane_keeps_fewer_gates_and_its_quorum() -> None:
     assert rules["stage"].gates == ("smoke", "error-rate")
     assert rules["prod"].quorum == 1
     assert rules["prod"].wait == timedelta(minutes=10)
+
+
+def test_approving_needs_the_digest_deployed_to_that_stage() -> None:
+    state = awaiting_prod()
+    fresh = replace(state, stages=(state.stages[0], StageView("prod")))
+    with pytest.raises(Refused, match="before approving it there"):
+        approve(fresh, "alice")

@@ -43,6 +43,8 @@ def approval_refusal(state: TrainState, rules: StageRules, actor: str, reason: s
         return f"train {state.id} has no artifact digest yet; record one before approving"
     if view.status in (StageStatus.PROMOTED, StageStatus.PROMOTING):
         return f"{rules.name} is already {view.status.value}"
+    if view.digest != state.digest or view.status is StageStatus.PENDING:
+        return f"deploy {_short(state.digest)} to {rules.name} before approving it there"
     if rules.reason_required and not reason.strip():
         return f"approving {rules.name} needs a reason (--reason)"
     if rules.exclude_author and actor.casefold() == state.author.casefold():
