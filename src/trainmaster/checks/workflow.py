@@ -200,7 +200,7 @@ class _Reader:
         return Job(
             id=job_id,
             line=line,
-            name=_text(name),
+            name=_text(name) or None,  # an empty name is no name: GitHub shows the id
             name_line=self.line("jobs", job_id, "name") if name is not None else 0,
             matrix=_matrix(strategy),
             strategy_expression=strategy if isinstance(strategy, str) else None,
