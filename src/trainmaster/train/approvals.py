@@ -37,21 +37,33 @@ def counted_approvals(
 
 
 def approval_refusal(state: TrainState, rules: StageRules, actor: str, reason: str) -> str | None:
-    """Why `actor` may not approve this stage now, or None."""
+    """Why `actor` may not approve this stage now, or None (the first unmet rule)."""
     view = state.stage(rules.name)
-    if not state.digest:
-        return f"train {state.id} has no artifact digest yet; record one before approving"
-    if view.status in (StageStatus.PROMOTED, StageStatus.PROMOTING):
-        return f"{rules.name} is already {view.status.value}"
-    if view.digest != state.digest or view.status is StageStatus.PENDING:
-        return f"deploy {_short(state.digest)} to {rules.name} before approving it there"
-    if rules.reason_required and not reason.strip():
-        return f"approving {rules.name} needs a reason (--reason)"
-    if rules.exclude_author and actor.casefold() == state.author.casefold():
-        return f"{actor} cut train {state.id} and may not approve it"
-    if rules.approvers is not None and actor.casefold() not in rules.approvers:
-        return f"{actor} is not in a role that may approve {rules.name}"
-    return None
+    who = actor.casefold()
+    checks = (
+        (not state.digest, f"train {state.id} has no artifact digest yet; record one first"),
+        (
+            view.status in (StageStatus.PROMOTED, StageStatus.PROMOTING),
+            f"{rules.name} is already {view.status.value}",
+        ),
+        (
+            view.digest != state.digest or view.status is StageStatus.PENDING,
+            f"deploy {_short(state.digest)} to {rules.name} before approving it there",
+        ),
+        (
+            rules.reason_required and not reason.strip(),
+            f"approving {rules.name} needs a reason (--reason)",
+        ),
+        (
+            rules.exclude_author and who == state.author.casefold(),
+            f"{actor} cut train {state.id} and may not approve it",
+        ),
+        (
+            rules.approvers is not None and who not in rules.approvers,
+            f"{actor} is not in a role that may approve {rules.name}",
+        ),
+    )
+    return next((message for failed, message in checks if failed), None)
 
 
 def quorum_blocker(
