@@ -129,7 +129,37 @@ def clean_repo(root: Path) -> Path:
         root,
         ".github/workflows/ci.yml",
         "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n"
-        "    steps:\n      - run: echo ${{ secrets.GITHUB_TOKEN }}\n",
+        "    steps:\n      - run: echo ${{ secrets.GITHUB_TOKEN }}\n"
+        "      - uses: docker/login-action@v3\n        with:\n"
+        "          password: ${{ secrets.REGISTRY_PASSWORD }}\n",
+    )
+    # Things that look like secrets and are not: documented example keys, templated values,
+    # a Secret without values (a service-account token request), a local dev database password.
+    write(
+        root,
+        "docs/aws.md",
+        "Use `AKIAIOSFODNN7EXAMPLE` and "
+        "`wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY` as in AWS's docs.\n"
+        'aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"\n',
+    )
+    write(
+        root,
+        "k8s/app-secret.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app\n"
+        "stringData:\n  DATABASE_URL: ${DATABASE_URL_FROM_VAULT}\n",
+    )
+    write(
+        root,
+        "deploy/prod/sa-token.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n"
+        "  name: ci-token\n  annotations:\n    kubernetes.io/service-account.name: ci\n"
+        "type: kubernetes.io/service-account-token\n",
+    )
+    write(
+        root,
+        "docker-compose.yml",
+        "services:\n  db:\n    image: postgres:16\n"
+        "    environment:\n      POSTGRES_PASSWORD: postgres\n",
     )
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")

@@ -212,3 +212,21 @@ def test_history_reports_a_plain_secret_that_was_later_sealed(tmp_path: Path) ->
     assert [(f.rule, f.path, f.line, f.source) for f in found] == [
         ("secret-data", "deploy/prod/secrets/db.yaml", 7, "history")
     ]
+
+
+def test_plain_secret_with_values_anywhere_under_deploy_is_reported_once(tmp_path: Path) -> None:
+    import base64
+
+    from tests.secrets.repo import PLAIN_SECRET
+
+    root = clean_repo(tmp_path)
+    value = base64.b64encode(b"Zq8#rT2!mW9@kL4$").decode()
+    write(
+        root,
+        "deploy/stage/app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+        "---\n" + PLAIN_SECRET.format(value=value),
+    )
+    found = [(f.rule, f.path, f.line) for f in check_secrets(root).findings]
+    assert found == [("plain-secret", "deploy/stage/app.yaml", 6)]
+    assert "deploy/stage/" in check_secrets(root).findings[0].message

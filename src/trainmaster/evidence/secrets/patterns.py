@@ -57,7 +57,10 @@ PRIVATE_KEY = re.compile(
 )
 
 # Values that look like a secret's shape but are documentation.
-PLACEHOLDER = re.compile(r"(?i)(x{8,}|example|placeholder|changeme|dummy|your[-_]?token|<[^>]+>)")
+PLACEHOLDER = re.compile(
+    r"(?i)(x{8,}|example|placeholder|changeme|dummy|your[-_]?token|<[^>]+>"
+    r"|\$\{[^}]*\}|\{\{.*?\}\}|%\([^)]*\)s)"  # ${VAR}, {{ template }}, %(name)s
+)
 
 
 def line_starts(text: str) -> list[int]:

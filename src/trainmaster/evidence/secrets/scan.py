@@ -159,11 +159,12 @@ def _structure(
 
 def _credible(kind: str, secret: str) -> bool:
     """Drop detect-secrets hits our own rules judge better: PEM blocks (we require a body, not a
-    mention of the header), kubeseal ciphertext, and keyword matches whose value is a plain
-    identifier (`"imagePullSecrets": "name"`) rather than something a person would use."""
+    mention of the header), kubeseal ciphertext, documentation placeholders (AWS's EXAMPLE keys,
+    `${VAR}`), and keyword matches whose value is a plain identifier (`"imagePullSecrets":
+    "name"`) rather than something a person would use."""
     if kind == "Private Key" and "BEGIN" in secret:
         return False
-    if patterns.is_sealed_ciphertext(secret):
+    if patterns.is_sealed_ciphertext(secret) or patterns.PLACEHOLDER.search(secret):
         return False
     return not (kind == "Secret Keyword" and patterns.IDENTIFIER.fullmatch(secret) is not None)
 

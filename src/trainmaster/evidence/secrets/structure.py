@@ -20,6 +20,7 @@ from trainmaster.evidence.secrets.patterns import looks_random
 
 SEALED_API = "bitnami.com/v1alpha1"
 SECRETS_DIR = re.compile(r"^deploy/([^/]+)/secrets/")
+DEPLOY_DIR = re.compile(r"^deploy/([^/]+)/")
 KUBECONFIG_FIELDS = ("token", "client-key-data", "password", "id-token", "refresh-token")
 
 
@@ -43,6 +44,7 @@ def inspect_yaml(path: str, text: str, *, layout: bool = True) -> Structure:
     like one anywhere else: the layout is a property of the working tree, leaked values are not."""
     out = Structure()
     env = secrets_env(path) if layout else None
+    deployed = match.group(1) if layout and (match := DEPLOY_DIR.match(path)) else None
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as e:
@@ -52,13 +54,15 @@ def inspect_yaml(path: str, text: str, *, layout: bool = True) -> Structure:
         return out
     for node in documents:
         if isinstance(node, yaml.MappingNode):
-            _document(path, node, env, out)
+            _document(path, node, env, deployed, out)
         elif node is not None and env:
             _not_sealed(path, node, "not a Kubernetes manifest", out)
     return out
 
 
-def _document(path: str, node: yaml.MappingNode, env: str | None, out: Structure) -> None:
+def _document(
+    path: str, node: yaml.MappingNode, env: str | None, deployed: str | None, out: Structure
+) -> None:
     kind = _scalar(node, "kind")
     api = _scalar(node, "apiVersion")
     if kind == "SealedSecret":
@@ -69,21 +73,28 @@ def _document(path: str, node: yaml.MappingNode, env: str | None, out: Structure
         if env and api != SEALED_API:
             _not_sealed(path, node, f"a SealedSecret of apiVersion {api!r}, not {SEALED_API}", out)
     elif kind == "Secret":
-        _plain_secret(path, node, env, out)
+        where = f"deploy/{env}/secrets/" if env else f"deploy/{deployed}/" if deployed else None
+        _plain_secret(path, node, where, out, always=env is not None)
     elif kind == "Config" and _child(node, "users") is not None:
         _kubeconfig(path, node, out)
     elif env:
         _not_sealed(path, node, f"a {kind or 'manifest without kind'}, not a SealedSecret", out)
 
 
-def _plain_secret(path: str, node: yaml.MappingNode, env: str | None, out: Structure) -> None:
+def _plain_secret(
+    path: str, node: yaml.MappingNode, where: str | None, out: Structure, *, always: bool
+) -> None:
+    """Under deploy/<env>/secrets/ a plain Secret is wrong as such; elsewhere under deploy/<env>/
+    it is wrong when it carries values (one without, e.g. a service-account token request, leaks
+    nothing); anywhere else each high-entropy value is a leak of its own."""
     name = _scalar(_child(node, "metadata"), "name") or "?"
     values = [
         (key, value, encoded)
         for section, encoded in (("data", True), ("stringData", False))
         for key, value in _pairs(_child(node, section))
+        if value.value.strip()
     ]
-    if env:
+    if where and (always or values):
         line = node.start_mark.line + 1
         count = f"; it holds {len(values)} value(s) in plaintext" if values else ""
         out.findings.append(
@@ -92,7 +103,7 @@ def _plain_secret(path: str, node: yaml.MappingNode, env: str | None, out: Struc
                 path,
                 line,
                 fingerprint(f"plain-secret:{path}:{name}"),
-                f"Secret {name!r} in deploy/{env}/secrets/ is a plain Secret, not a SealedSecret"
+                f"Secret {name!r} in {where} is a plain Secret, not a SealedSecret"
                 f"{count} (base64 is not encryption)",
                 source="layout",
             )
