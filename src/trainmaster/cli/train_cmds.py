@@ -357,7 +357,8 @@ def resume(
 ) -> None:
     """Finish effects a killed run left pending (never repeats one already done)."""
     state = ctx(typer_ctx)
-    applied = _service(state, forge=True).resume(train)
+    # The token is only needed if a forge effect is pending; GitHub then says what is missing.
+    applied = _service(state, forge=True, dry_run=True).resume(train)
     if as_json or state.json_output:
         emit_json({"applied": list(applied)})
         return
