@@ -157,6 +157,14 @@ def clean_repo(root: Path) -> Path:
     )
     write(
         root,
+        "config/auth.ini",
+        "[auth]\nsecret_name = my-app-secret-v2\n"
+        "password_file = /etc/secrets/db-password-2\ntoken_url = https://oauth2.test/token\n"
+        'API_KEY_HEADER = "X-Api-Key-Header-Name"\nauth_version = 2.1.0-rc1\n'
+        "token_sha256 = 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",
+    )
+    write(
+        root,
         "docker-compose.yml",
         "services:\n  db:\n    image: postgres:16\n"
         "    environment:\n      POSTGRES_PASSWORD: postgres\n",
@@ -187,6 +195,11 @@ def seeded_repo(root: Path) -> Path:
         f"AWS_ACCESS_KEY_ID={aws_key_id()}\nAWS_SECRET_ACCESS_KEY={aws_secret()}\n",
     )
     write(root, "keys/deploy_key", private_key_pem())
+    write(
+        root,
+        "config/payments.ini",
+        f'[stripe]\nendpoint = https://api.test\napi_key = "{ALNUM[3:27]}"\n',
+    )
     write(root, "scripts/notify.sh", f'curl -X POST "{slack_webhook()}" -d @msg.json\n')
     write(
         root,

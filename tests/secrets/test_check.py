@@ -30,6 +30,7 @@ EXPECTED = {
     ("plain-secret", "deploy/prod/secrets/db.yaml", 1),
     ("secret-data", "k8s/cache-secret.yaml", 7),
     ("missing-kubeseal-cert", "deploy/dev", 0),
+    ("credential-assignment", "config/payments.ini", 3),
 }
 
 

@@ -76,13 +76,9 @@ def check(
 
 
 def _render(result: ScanResult) -> None:
-    from rich.table import Table
-
+    """One line per finding, like a compiler: greppable in CI logs, clickable in editors."""
     out = console()
-    if result.findings:
-        table = Table("rule", "where", "fingerprint", "what")
-        for f in result.findings:
-            table.add_row(f.rule, f.location, f.fingerprint, f.message)
-        out.print(table)
+    for f in result.findings:
+        out.print(f"{f.location}: {f.rule}: {f.message} [{f.fingerprint}]", markup=False)
     allowed = f", {len(result.allowed)} allowlisted" if result.allowed else ""
     out.print(f"{len(result.findings)} finding(s){allowed} in {result.files_scanned} file(s)")

@@ -72,6 +72,11 @@ RULES: dict[str, Rule] = {
             "Commit the cluster's certificate: kubeseal --fetch-cert > deploy/<env>/kubeseal.pem.",
         ),
         Rule(
+            "credential-assignment",
+            "Credential assignment",
+            "Rotate it and read it from the environment or a SealedSecret instead.",
+        ),
+        Rule(
             "detect-secrets",
             "Secret found by detect-secrets",
             "Remove and rotate the secret, or allowlist its fingerprint with a reason.",

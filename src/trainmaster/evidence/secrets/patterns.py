@@ -47,6 +47,18 @@ LINE_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
         False,
     ),
 )
+# `db_password = "…"`, `oauth_token: …`, `_authToken=…`: a credential-named key assigned a random
+# literal. Run on the lowered text; the value is cut from the original.
+ASSIGNMENT = re.compile(
+    r"(?P<name>(?:secret|passw(?:or)?d|pwd|token|api[_-]?key|access[_-]?key|private[_-]?key|auth)"
+    r"[a-z0-9_.-]*)[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?P<value>[a-z0-9+=_~-][a-z0-9+/=_~-]{15,255})(?=[\"'\s,;]|$)"
+)
+# Keys that name, locate or describe a credential rather than hold it.
+NOT_A_VALUE = re.compile(
+    r"(name|file|path|env|url|uri|id|header|type|ref|version|length|size|ttl|field|var|mode"
+    r"|method|endpoint|prefix|format|count|timeout|expiry|expires|hash|sha|digest)(s|\d+)?$"
+)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _WORD = re.compile(r"[A-Za-z0-9_]")
 
@@ -77,7 +89,42 @@ def match_text(text: str, starts: list[int]) -> list[Hit]:
             secret = text[begin:end]
             if _bounded(text, begin, end) and not PLACEHOLDER.search(secret):
                 hits.append(Hit(rule, secret, bisect_right(starts, begin)))
-    return hits + match_blocks(text, starts)
+    return hits + _assignments(text, lowered, starts) + match_blocks(text, starts)
+
+
+def _assignments(text: str, lowered: str, starts: list[int]) -> list[Hit]:
+    hits = []
+    for match in ASSIGNMENT.finditer(lowered):
+        begin, end = match.span("value")
+        value = text[begin:end]
+        if NOT_A_VALUE.search(match.group("name")) or not credible_value(value):
+            continue
+        hits.append(Hit("credential-assignment", value, bisect_right(starts, begin)))
+    return hits
+
+
+KEY_BEFORE = re.compile(r"([A-Za-z0-9_.-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
+
+
+def names_not_a_value(line: str, value: str) -> bool:
+    """Whether the key `value` is assigned to (in `line`) names a credential's name, file, URL…"""
+    at = line.find(value)
+    key = KEY_BEFORE.search(line[:at]) if at > 0 else None
+    return key is not None and NOT_A_VALUE.search(key.group(1).lower()) is not None
+
+
+def credible_value(value: str) -> bool:
+    """Random enough to be a generated secret: letters and digits, varied, not a placeholder,
+    a template or kubeseal ciphertext."""
+    has_digit = any(c.isdigit() for c in value)
+    has_letter = any(c.isalpha() for c in value)
+    return (
+        has_digit
+        and has_letter
+        and entropy(value) >= 3.3
+        and not PLACEHOLDER.search(value)
+        and not is_sealed_ciphertext(value)
+    )
 
 
 def _bounded(text: str, begin: int, end: int) -> bool:

@@ -74,6 +74,7 @@ def check_secrets(
         if with_history:
             found += _history(base, found, covered, result.notices)
     entries = _entries(base, allowlist)
+    found.sort(key=lambda f: (f.source in ("history", "logs"), f.source, f.path, f.line))
     result.findings, result.allowed, unused = apply_allowlist(found, entries)
     result.notices += [
         Notice(str(allowlist or DEFAULT_NAME), f"line {e.line}: entry matched nothing; remove it")
@@ -116,11 +117,13 @@ def scan_text(
         findings.append(
             _finding(item, source, hit.rule, hit.line, hit.secret, RULES[hit.rule].title)
         )
-    for engine_hit in scan_lines(item.path, lines, text, starts):
+    engine_hits = scan_lines(item.path, lines, text, starts)
+    by_number = dict(lines) if engine_hits else {}
+    for engine_hit in engine_hits:
         key = (engine_hit.line, engine_hit.secret)
         if engine_hit.line in claimed or engine_hit.line in own_lines or key in seen:
             continue
-        if not _credible(engine_hit.type, engine_hit.secret):
+        if not _credible(engine_hit.type, engine_hit.secret, by_number.get(engine_hit.line, "")):
             continue
         seen.add(key)
         findings.append(
@@ -157,7 +160,7 @@ def _structure(
     return found, {real[i] for i in structure.claimed if i in real}, set()
 
 
-def _credible(kind: str, secret: str) -> bool:
+def _credible(kind: str, secret: str, line: str) -> bool:
     """Drop detect-secrets hits our own rules judge better: PEM blocks (we require a body, not a
     mention of the header), kubeseal ciphertext, documentation placeholders (AWS's EXAMPLE keys,
     `${VAR}`), and keyword matches whose value is a plain identifier (`"imagePullSecrets":
@@ -166,6 +169,8 @@ def _credible(kind: str, secret: str) -> bool:
         return False
     if patterns.is_sealed_ciphertext(secret) or patterns.PLACEHOLDER.search(secret):
         return False
+    if kind == "Secret Keyword" and patterns.names_not_a_value(line, secret):
+        return False  # `secret_name = my-app-secret-v2`
     return not (kind == "Secret Keyword" and patterns.IDENTIFIER.fullmatch(secret) is not None)
 
 

@@ -50,7 +50,8 @@ def inspect_yaml(path: str, text: str, *, layout: bool = True) -> Structure:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        out.error = f"invalid YAML{where}; its Secret and layout checks were skipped"
+        what = "a template (Helm/Go), not YAML" if "{{" in text else f"invalid YAML{where}"
+        out.error = f"{what}; its Secret and layout checks were skipped"
         return out
     for node in documents:
         if isinstance(node, yaml.MappingNode):
