@@ -165,6 +165,11 @@ def clean_repo(root: Path) -> Path:
     )
     write(
         root,
+        "docs/proxies.md",
+        "Use `https://user:password@example.org/` or `http://admin:s3cretpw1@localhost:8080`.\n",
+    )
+    write(
+        root,
         "docker-compose.yml",
         "services:\n  db:\n    image: postgres:16\n"
         "    environment:\n      POSTGRES_PASSWORD: postgres\n",
@@ -195,6 +200,9 @@ def seeded_repo(root: Path) -> Path:
         f"AWS_ACCESS_KEY_ID={aws_key_id()}\nAWS_SECRET_ACCESS_KEY={aws_secret()}\n",
     )
     write(root, "keys/deploy_key", private_key_pem())
+    write(
+        root, "scripts/db.env", "DATABASE_URL=postgres://app:" + "Zq8rT2mW9kL4x@db.internal/app\n"
+    )
     write(
         root,
         "config/payments.ini",

@@ -31,6 +31,7 @@ EXPECTED = {
     ("secret-data", "k8s/cache-secret.yaml", 7),
     ("missing-kubeseal-cert", "deploy/dev", 0),
     ("credential-assignment", "config/payments.ini", 3),
+    ("detect-secrets", "scripts/db.env", 1),
 }
 
 

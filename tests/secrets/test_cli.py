@@ -31,13 +31,13 @@ def test_seeded_repo_exits_1_with_valid_sarif(  # type: ignore[no-untyped-def]
     repo = seeded_repo(tmp_path / "repo")
     result = cli("secrets", "check", str(repo), "--sarif", "out.sarif")
     assert result.code == 1
-    assert "10 secret finding(s)" in result.err and "Traceback" not in result.err
+    assert "11 secret finding(s)" in result.err and "Traceback" not in result.err
     assert "notice: assets/logo.png: binary file; skipped" in result.err
     sarif = json.loads((tmp_path / "out.sarif").read_text())
     jsonschema.validate(sarif, sarif_schema)
     run = sarif["runs"][0]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
-    assert len(run["results"]) == 10
+    assert len(run["results"]) == 11
     for res in run["results"]:
         assert rules[res["ruleIndex"]] == res["ruleId"]
         assert res["partialFingerprints"]["secretFingerprint/v1"].startswith("sha256:")
@@ -63,7 +63,7 @@ def test_github_actions_annotations(  # type: ignore[no-untyped-def]
     result = cli("secrets", "check", str(repo))
     assert result.code == 1
     assert "::error file=app/settings.py,line=1::github-token" in result.err
-    assert "10 finding(s)" in (tmp_path / "summary.md").read_text()
+    assert "11 finding(s)" in (tmp_path / "summary.md").read_text()
 
 
 def test_bad_allowlist_is_exit_2(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

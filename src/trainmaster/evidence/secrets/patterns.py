@@ -103,6 +103,10 @@ def _assignments(text: str, lowered: str, starts: list[int]) -> list[Hit]:
     return hits
 
 
+# Credentials in URLs for these hosts are examples and local test servers (RFC 2606, loopback).
+DOCUMENTATION_HOST = re.compile(
+    r"@(localhost|127\.0\.0\.1|\[::1\]|[\w.-]*example\.(com|org|net)|[\w.-]+\.(test|example|invalid))\b"
+)
 KEY_BEFORE = re.compile(r"([A-Za-z0-9_.-]+)[\"']?[ \t]*[:=][ \t]*[\"']?$")
 
 

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 from trainmaster.errors import UsageError
 from trainmaster.evidence.secrets import layout, patterns
@@ -163,15 +164,21 @@ def _structure(
 def _credible(kind: str, secret: str, line: str) -> bool:
     """Drop detect-secrets hits our own rules judge better: PEM blocks (we require a body, not a
     mention of the header), kubeseal ciphertext, documentation placeholders (AWS's EXAMPLE keys,
-    `${VAR}`), and keyword matches whose value is a plain identifier (`"imagePullSecrets":
-    "name"`) rather than something a person would use."""
+    `${VAR}`), and keyword or URL passwords that are a plain word (`"imagePullSecrets": "name"`,
+    `user:password@`), contain a space, name a credential rather than hold it
+    (`secret_name = my-app-secret-v2`), or log in to a documentation or loopback host."""
     if kind == "Private Key" and "BEGIN" in secret:
         return False
     if patterns.is_sealed_ciphertext(secret) or patterns.PLACEHOLDER.search(secret):
         return False
-    if kind == "Secret Keyword" and patterns.names_not_a_value(line, secret):
-        return False  # `secret_name = my-app-secret-v2`
-    return not (kind == "Secret Keyword" and patterns.IDENTIFIER.fullmatch(secret) is not None)
+    if kind not in ("Secret Keyword", "Basic Auth Credentials"):
+        return True
+    plain = unquote(secret)
+    if patterns.IDENTIFIER.fullmatch(plain) or " " in plain:
+        return False
+    if kind == "Basic Auth Credentials":
+        return patterns.DOCUMENTATION_HOST.search(line) is None
+    return not patterns.names_not_a_value(line, secret)
 
 
 def _own_hits(lines: Sequence[tuple[int, str]], text: str, starts: list[int]) -> list[patterns.Hit]:
