@@ -98,3 +98,20 @@ def test_a_name_whose_expression_fails_is_unevaluated() -> None:
     assert workflow is not None
     (check,) = predict({".github/workflows/w.yml": workflow}).checks
     assert check.status == "unevaluated" and "invalid" in check.reason
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        (
+            "on:\n  pull_request:\n    branch: [main]\njobs:\n  a:\n    runs-on: x\n",
+            3,
+            "did you mean 'branches'",
+        ),
+        ("on: pull_request\njobs:\n  a:\n    steps: [{run: x}]\n", 3, "needs runs-on"),
+    ],
+)
+def test_mistakes_github_rejects_the_whole_file_for(text: str, line: int, words: str) -> None:
+    workflow, findings = read_workflow(text, "w.yml")
+    assert workflow is None
+    assert findings[0].line == line and words in findings[0].message

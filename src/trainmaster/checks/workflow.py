@@ -40,6 +40,7 @@ JOB_KEYS = (
     "snapshot",
 )
 FILTERS = ("branches", "branches-ignore", "paths", "paths-ignore", "types", "tags", "tags-ignore")
+FILTERED_EVENTS = ("pull_request", "pull_request_target", "push", "merge_group")
 _JOB_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
@@ -160,6 +161,11 @@ class _Reader:
         line = self.line("on", event, key=True)
         if not isinstance(spec, dict):
             return Trigger(event, line)
+        if event in FILTERED_EVENTS:
+            for key in spec:
+                if key not in FILTERS:
+                    where = self.line("on", event, key, key=True)
+                    self.fail(where, _unknown_key(str(key), FILTERS, f"on.{event}"))
         values: dict[str, tuple[str, ...] | None] = {}
         for key in ("branches", "branches-ignore", "paths", "paths-ignore", "types"):
             raw = spec.get(key)
@@ -194,6 +200,8 @@ class _Reader:
             if key not in JOB_KEYS:
                 where = self.line("jobs", job_id, key, key=True)
                 self.fail(where, _unknown_key(key, JOB_KEYS, f"jobs.{job_id}"))
+        if "runs-on" not in spec and "uses" not in spec and "runs_on" not in spec:
+            self.fail(line, f"jobs.{job_id}: a job needs runs-on (or uses, to call a workflow)")
         name, condition, uses = spec.get("name"), spec.get("if"), spec.get("uses")
         strategy = spec.get("strategy")
         needs = spec.get("needs")
