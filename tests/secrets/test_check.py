@@ -232,3 +232,22 @@ def test_plain_secret_with_values_anywhere_under_deploy_is_reported_once(tmp_pat
     found = [(f.rule, f.path, f.line) for f in check_secrets(root).findings]
     assert found == [("plain-secret", "deploy/stage/app.yaml", 6)]
     assert "deploy/stage/" in check_secrets(root).findings[0].message
+
+
+def test_history_reports_a_secret_moved_between_files_once(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path)
+    token = github_token("ghu")
+    write(root, "a.sh", f"T={token}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first")
+    (root / "a.sh").unlink()
+    write(root, "b.sh", f"export T={token}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "moved")
+    tree = check_secrets(root, with_history=True).findings
+    assert [(f.path, f.source) for f in tree] == [("b.sh", "tree")]  # the tree copy covers it
+    (root / "b.sh").unlink()
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "gone")
+    found = check_secrets(root, with_history=True).findings
+    assert [(f.rule, f.path, f.source) for f in found] == [("github-token", "a.sh", "history")]

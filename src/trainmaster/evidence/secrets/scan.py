@@ -215,14 +215,15 @@ def _finding(
 def _history(
     root: Path, current: list[Finding], covered: set[tuple[str, str]], notices: list[Notice]
 ) -> list[Finding]:
-    """Each secret once: at the oldest commit that added it, unless it is still in the tree."""
-    in_tree = {(f.path, f.fingerprint) for f in current} | covered
-    oldest: dict[tuple[str, str, str], Finding] = {}
+    """Each secret once: at the oldest commit that added it (in whichever file), unless it is
+    still in the tree — rotating it fixes every copy."""
+    in_tree = {f.fingerprint for f in current} | {fp for _, fp in covered}
+    oldest: dict[str, Finding] = {}
     for item in history(root, notices):
         for finding in scan_text(item, "history", notices):
-            key = (finding.rule, finding.path, finding.fingerprint)
-            if (finding.path, finding.fingerprint) not in in_tree:
-                oldest[key] = finding  # git log lists newest first: the last one seen is oldest
+            if finding.fingerprint not in in_tree:
+                # git log lists newest first: the last one seen is the oldest.
+                oldest[finding.fingerprint] = finding
     return list(oldest.values())
 
 
