@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from tests.train.conftest import Rig
 from tests.train.fakes import DIGEST_A, DIGEST_OLD, git
 from trainmaster.audit import AuditLog
+from trainmaster.errors import ExternalError
 
 
 def test_cut_stage_approvals_prod_rollback(rig: Rig) -> None:
@@ -83,3 +88,29 @@ def test_notes_carry_slo_status_and_incidents_from_the_store(rig: Rig) -> None:
     )
     assert "- incident: rollback prod by dave: p95 regression" in text
     assert "[#12](https://github.com/acme/maestro/pull/12)" in text
+
+
+def test_abort_cancels_an_effect_that_keeps_failing(rig: Rig) -> None:
+    from tests.train.fakes import git
+
+    plan = rig.service().cut()
+    rig.service().record_artifact(plan.train_id, DIGEST_A)
+
+    class Broken(type(rig.cluster)):  # type: ignore[misc]
+        def deploy(self, target, image):  # type: ignore[no-untyped-def]
+            from trainmaster.errors import ExternalError
+
+            raise ExternalError("cluster says no")
+
+    rig.cluster = Broken()
+    with pytest.raises(ExternalError, match="cluster says no"):
+        rig.service().deploy(plan.train_id, "stage")
+    with pytest.raises(ExternalError):  # every later command resumes it first, and fails again
+        rig.service("alice").approve(plan.train_id, "stage", "alice", "ok")
+    outcome = rig.service().abort(plan.train_id, "captain", "cluster is gone; cut again later")
+    assert outcome.state.status.value == "aborted"
+    assert rig.service().status(plan.train_id)["pending_effects"] == []
+    assert rig.service().resume() == ()
+    event = next(AuditLog(rig.store).events(action="train.abort"))
+    assert json.loads(event.payload)["interrupted"] == ["stage"]
+    assert "v1.1.0" in git(rig.repo, "tag")  # the tag stays: a release number is never reused

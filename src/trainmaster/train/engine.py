@@ -105,6 +105,7 @@ class TrainEngine:
         extra_effects: Callable[[TrainState, ClusterAction], dict[str, Any]] | None = None,
         also: Callable[[Session, TrainState], None] | None = None,
         dry_run: bool = False,
+        resume_first: bool = True,
     ) -> Outcome:
         """Resume leftovers, decide, then save the new state with its intents and audit event in
         one transaction; the save fails with ConflictError if the train moved since it was read."""
@@ -113,7 +114,8 @@ class TrainEngine:
             return Outcome(
                 planned.state, message=planned.audit, planned=_planned(planned), dry_run=True
             )
-        self.resume(train_id)
+        if resume_first:
+            self.resume(train_id)
         now = self.now()
         before = self.state(train_id)
         if expected_version is not None and before.row_version != expected_version:
@@ -220,7 +222,7 @@ def _planned(transition: Transition) -> tuple[dict[str, Any], ...]:
     return tuple(
         {"effect": f"cluster.{a.verb}", "stage": a.stage, "image": a.image}
         if isinstance(a, ClusterAction)
-        else {"effect": type(a).__name__, "stage": a.stage}
+        else {"effect": type(a).__name__, "stage": getattr(a, "stage", "")}
         for a in transition.actions
     )
 

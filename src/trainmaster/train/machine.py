@@ -25,6 +25,7 @@ from trainmaster.train.model import (
     Action,
     ApprovalRecord,
     Approve,
+    CancelEffects,
     ClusterAction,
     Deploy,
     EffectsDone,
@@ -253,15 +254,21 @@ def _released(state: TrainState, stage: str) -> TrainStatus:
 def _abort(state: TrainState, event: Abort) -> Transition:
     if state.status in (TrainStatus.RELEASED, TrainStatus.ABORTED, TrainStatus.ROLLED_BACK):
         raise UsageError(f"train {state.id} is {state.status.value}; nothing to abort")
-    if any(s.status in BUSY for s in state.stages):
-        raise ConflictError(f"train {state.id} has an action in progress; resume it first")
     if not event.reason.strip():
         raise Refused("aborting a train needs a reason (--reason)")
+    # Aborting is the way out of an effect that keeps failing: its pending effects are cancelled
+    # (the CancelEffects action) and recorded as such, never silently dropped.
     stages = tuple(
         s if s.status is StageStatus.PROMOTED else replace(s, status=StageStatus.ABORTED)
         for s in state.stages
     )
-    return Transition(replace(state, status=TrainStatus.ABORTED, stages=stages), (), "train.abort")
+    busy = [s.name for s in state.stages if s.status in BUSY]
+    return Transition(
+        replace(state, status=TrainStatus.ABORTED, stages=stages),
+        (CancelEffects(event.reason),),
+        "train.abort",
+        {"interrupted": busy},
+    )
 
 
 _HANDLERS: dict[type, Any] = {

@@ -200,7 +200,14 @@ class RecordApproval:
     approval: ApprovalRecord
 
 
-Action = ClusterAction | RevokeApprovals | RecordApproval
+@dataclass(frozen=True)
+class CancelEffects:
+    """Cancel the train's pending effects (an abort): they will not be resumed."""
+
+    reason: str
+
+
+Action = ClusterAction | RevokeApprovals | RecordApproval | CancelEffects
 
 
 @dataclass(frozen=True)

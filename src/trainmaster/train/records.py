@@ -15,9 +15,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from trainmaster.errors import ConflictError, UsageError
-from trainmaster.store.models import ApprovalRow, GateResultRow, StageRunRow, TrainRow
+from trainmaster.store.models import (
+    ApprovalRow,
+    GateResultRow,
+    StageRunRow,
+    TrainEffectRow,
+    TrainRow,
+)
 from trainmaster.train.model import (
     ApprovalRecord,
+    CancelEffects,
     RecordApproval,
     RevokeApprovals,
     StageRules,
@@ -137,6 +144,14 @@ def save_transition(
                     reason=a.reason,
                     revoked=False,
                     created_at=a.at,
+                )
+            )
+        elif isinstance(action, CancelEffects):
+            session.execute(
+                update(TrainEffectRow)
+                .where(TrainEffectRow.train_id == before.id, TrainEffectRow.status == "pending")
+                .values(
+                    status="cancelled", result=json.dumps({"cancelled": action.reason}), done_at=now
                 )
             )
         elif isinstance(action, RevokeApprovals):

@@ -281,7 +281,11 @@ class TrainService(TrainEngine):
 
     def abort(self, train_id: str, actor: str, reason: str) -> Outcome:
         return self.transition(
-            train_id, lambda s: Abort(actor, reason, self.now()), reason=reason, actor=actor
+            train_id,
+            lambda s: Abort(actor, reason, self.now()),
+            reason=reason,
+            actor=actor,
+            resume_first=False,  # an abort must work even when an effect keeps failing
         )
 
     def _revision_before(self, state: TrainState, action: ClusterAction) -> dict[str, Any]:
