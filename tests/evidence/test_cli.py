@@ -173,3 +173,21 @@ def test_publish_through_the_github_emulator_is_idempotent(  # type: ignore[no-u
     assert again.code == 0, again.err
     assets = list(github_emulator.state.assets.values())
     assert [a["name"] for a in assets] == ["evidence-v1.4.0.tar.gz"]
+
+
+def test_verify_against_the_store_catches_a_rewritten_chain(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from trainmaster.store.models import AuditEventRow
+
+    _policy(tmp_path)
+    assert cli("evidence", "build", "v1.4.0").code == 0
+    bundle = "evidence/evidence-v1.4.0.tar.gz"
+    assert cli("evidence", "verify", bundle, "--against-store").code == 0
+    store = open_store("sqlite:///.trainmaster/state.db", tmp_path)
+    with store.transaction() as session:
+        session.execute(update(AuditEventRow).where(AuditEventRow.seq == 3).values(hash="0" * 64))
+    store.dispose()
+    assert cli("evidence", "verify", bundle).code == 0  # the bundle itself is intact
+    bad = cli("evidence", "verify", bundle, "--against-store")
+    assert bad.code == 1 and "seq 3 differs from the store's chain" in bad.err

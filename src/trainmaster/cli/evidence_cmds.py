@@ -115,13 +115,24 @@ def verify(
     typer_ctx: typer.Context,
     bundle: Annotated[Path, typer.Argument(help="The .tar.gz bundle.")],
     public_key: PublicKeyOption = None,
+    against_store: Annotated[
+        bool, typer.Option(help="Also match the audit excerpt with the policy's store.")
+    ] = False,
 ) -> None:
     """Check the signature, every file's SHA-256, the audit chain excerpt and the archive itself:
     exit 0, or 1 naming the tampered file."""
+    from trainmaster.errors import CheckFailed
     from trainmaster.evidence.verify import verify_bundle
 
     state = ctx(typer_ctx)
     result = verify_bundle(bundle, _public_key(public_key))
+    if against_store:
+        from trainmaster.evidence.anchor import differences_with_store
+
+        problems = differences_with_store(bundle, state.store())
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise CheckFailed(f"evidence bundle {bundle.name}: {problems[0]}{more}")
     trust = {
         "pinned": f"signed by {result.signer_fingerprint} (the pinned key)",
         "embedded": f"signed by {result.signer_fingerprint}, the key shipped inside the bundle; "
