@@ -20,7 +20,6 @@ from trainmaster.checks.expressions import (
     Unknown,
     evaluate,
     has_expression,
-    references,
     segments,
 )
 from trainmaster.checks.findings import Finding
@@ -154,7 +153,7 @@ class _Walker:
             self.findings.append(_invalid(workflow.path, job.line, f"jobs.{job.id}: {e}"))
             return []
         if expansion is None:  # values known only at run time: show where they would go
-            name = raw if references(raw, "matrix") else f"{raw} (${{{{ matrix }}}})"
+            name = raw if has_expression(raw) else f"{raw} (${{{{ matrix }}}})"
             return [(name, "unevaluated", "the matrix comes from an expression", {})]
         combos = expansion.combinations
         result: list[tuple[str, Status, str, dict[str, Any]]] = []
@@ -163,7 +162,9 @@ class _Walker:
                 scope, dict(combination) if matrix else None, index, len(combos)
             )
             name, status, reason = display(raw, contexts)
-            if matrix is not None and not references(raw, "matrix"):
+            if matrix is not None and not has_expression(raw):
+                # GitHub appends the values only to a literal name: any `${{ }}` in it (even
+                # `${{ '' }}`, a known trick to group matrix jobs) turns the suffix off
                 name += suffix(combination)
             result.append((name, status, reason, contexts))
         return result
@@ -200,7 +201,7 @@ class _Walker:
     ) -> None:
         context = f"{scope.prefix} / {name}" if scope.prefix else name
         remote = status == "remote"
-        if any(
+        if status != "exact" and any(
             c.context == context and c.job == scope.path and c.workflow == scope.top
             for c in self.checks[-1:]
         ):

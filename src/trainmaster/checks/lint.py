@@ -95,8 +95,8 @@ def _one(requirement: Required, index: _Index) -> list[Finding]:
             Finding(
                 "ambiguous",
                 "warning",
-                f"{name!r} is reported by {len(reaching)} jobs: {where}; branch protection matches "
-                "by name only, so one job can stand in for the other",
+                f"{name!r} is reported {len(reaching)} times: {where}; branch protection matches "
+                "by name only, so one run can stand in for another",
                 reaching[1].file,
                 reaching[1].line,
                 context=name,
