@@ -102,7 +102,7 @@ def build_evidence(
             session,
             actor=actor,
             action="evidence.build",
-            target=train_id,
+            target=f"train/{train_id}",
             reason="evidence bundle built",
             payload={
                 "bundle": bundle.name,

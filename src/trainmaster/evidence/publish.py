@@ -81,7 +81,7 @@ def publish_bundle(
             session,
             actor=actor,
             action="evidence.publish",
-            target=plan.train,
+            target=f"train/{plan.train}",
             reason=f"evidence attached to release {tag}",
             payload={
                 "repo": repo,
