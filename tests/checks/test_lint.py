@@ -115,3 +115,20 @@ def test_a_check_not_pinned_to_actions_may_come_from_another_app() -> None:
     assert [(f.rule, f.severity) for f in pinned] == [("missing", "error")]
     assert [(f.rule, f.severity) for f in loose] == [("missing", "warning")]
     assert "another app" in loose[0].message
+
+
+def test_whitespace_left_by_empty_inputs_does_not_hide_a_context(tmp_path: Path) -> None:
+    (tmp_path / "ci.yml").write_text(
+        "on: pull_request\njobs:\n  call:\n    name: wheels\n    uses: ./.github/workflows/lib.yml\n"
+        "    with: {os: linux}\n"
+    )
+    (tmp_path / "lib.yml").write_text(
+        "on:\n  workflow_call:\n    inputs:\n      os: {type: string}\n      arch: {type: string}\n"
+        "jobs:\n  build:\n    name: ${{ inputs.os }} ${{ inputs.arch }}\n    runs-on: x\n"
+    )
+    analysis = analyse(tmp_path, "main")
+    assert [c.context for c in analysis.prediction.checks] == ["wheels / linux "]
+    found = lint(
+        [Required("wheels / linux", "p", 1)], analysis.prediction, analysis.workflows, "main"
+    )
+    assert found == []

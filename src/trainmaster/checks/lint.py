@@ -34,7 +34,7 @@ class _Index:
     def add(self, check: Check) -> None:
         self.by_job.setdefault((check.workflow, check.job), []).append(check)
         if check.status == "exact":
-            self.by_context.setdefault(check.context, []).append(check)
+            self.by_context.setdefault(spaced(check.context), []).append(check)
         else:
             self.fuzzy.append((re.compile(check.pattern), check))
 
@@ -69,7 +69,7 @@ def lint(
 def _one(requirement: Required, index: _Index) -> list[Finding]:
     verdicts, wanted, by_job = index.verdicts, index.wanted, index.by_job
     name = requirement.context
-    producers = index.by_context.get(name, [])
+    producers = index.by_context.get(spaced(name), [])
     if not producers:
         return _unproduced(requirement, index)
     reaching = [c for c in producers if verdicts[c.workflow].reach in ("runs", "filtered")]
@@ -131,7 +131,11 @@ def _queue(name: str, reaching: list[Check], index: _Index) -> list[Finding]:
 
 def _unproduced(requirement: Required, index: _Index) -> list[Finding]:
     name = requirement.context
-    maybe = [c for pattern, c in index.fuzzy if pattern.fullmatch(name)]
+    maybe = [
+        c
+        for pattern, c in index.fuzzy
+        if pattern.fullmatch(name) or pattern.fullmatch(spaced(name))
+    ]
     if maybe:
         rule = "remote-reusable" if maybe[0].status == "remote" else "unevaluated-name"
         return [
@@ -146,7 +150,7 @@ def _unproduced(requirement: Required, index: _Index) -> list[Finding]:
             )
             for c in maybe
         ]
-    known = sorted(index.by_context)
+    known = sorted({c.context for checks in index.by_context.values() for c in checks})
     hint = closest(name, known)
     more = f"; did you mean {hint!r}?" if hint else ""
     if index.actions_only:
@@ -221,6 +225,12 @@ def _skip_finding(name: str, condition: Condition) -> Finding:
         f"{condition.skip_context!r} instead of {name!r}, which stays pending"
     )
     return Finding("pending-when-skipped", "warning", message, *where, context=name)
+
+
+def spaced(context: str) -> str:
+    """Contexts compared with runs of whitespace as one space and none at the ends: names built
+    from empty inputs (`build ${{ inputs.a }} ${{ inputs.b }}`) leave spaces GitHub's pages hide."""
+    return " ".join(context.split())
 
 
 def closest(name: str, candidates: Sequence[str]) -> str | None:
