@@ -323,3 +323,34 @@ def test_sbom_made_by_cyclonedx_py_for_a_python_environment(tmp_path: Path) -> N
     assert any("not a CycloneDX SBOM" in n for n in bundle.notices)
     report = bundle.markdown.read_text()
     assert "[sbom/environment.cdx.json](sbom/environment.cdx.json): CycloneDX 1." in report
+
+
+def test_a_bundle_without_its_audit_trail_is_not_evidence(
+    built: EvidenceBundle, tmp_path: Path
+) -> None:
+    """Dropping a file and its manifest line, re-signed by someone else's key, still fails."""
+    from dataclasses import replace
+
+    from trainmaster.evidence.manifest import entries, parse_manifest
+
+    other = Ed25519PrivateKey.generate()
+    files = archive.unpack(archive.gunzip(built.path.read_bytes()))
+    del files["audit/events.json"]
+    from trainmaster.evidence.signing import fingerprint, public_pem
+
+    manifest = replace(
+        parse_manifest(files["manifest.json"]),
+        files=entries(files),
+        signer_fingerprint=fingerprint(other.public_key()),
+    )
+    files["manifest.json"] = manifest.to_bytes()
+    import base64
+
+    files["manifest.sig"] = base64.b64encode(other.sign(files["manifest.json"])) + b"\n"
+    files["signing-key.pub.pem"] = public_pem(other.public_key())
+    target = tmp_path / "t.tar.gz"
+    target.write_bytes(archive.pack(files))
+    with pytest.raises(CheckFailed, match=re.escape("audit/events.json: missing from the bundle")):
+        verify_bundle(target)
+    with pytest.raises(CheckFailed, match="not by the pinned key"):
+        verify_bundle(target, KEY.public_key())

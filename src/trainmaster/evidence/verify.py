@@ -26,6 +26,7 @@ from trainmaster.evidence.manifest import (
     compare,
     parse_manifest,
 )
+from trainmaster.evidence.report import REPORT
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -138,8 +139,13 @@ def _check_signature(
 
 def _check_audit(files: dict[str, bytes], manifest: Manifest, problems: list[str]) -> int:
     name = str(manifest.audit.get("file") or "audit/events.json")
+    listed = {f.path for f in manifest.files}
+    for required in (REPORT, name):
+        # A bundle without its report or its audit trail is not evidence, however well signed.
+        if required not in listed:
+            problems.append(f"{required}: missing from the bundle")
     if name not in files:
-        return 0  # already reported by the digest comparison
+        return 0
     try:
         body = json.loads(files[name])
         events = [AuditEvent(**e) for e in body["events"]]
