@@ -37,8 +37,8 @@ def missing_certificates(files: list[str], read: Callable[[str], str | None]) ->
             f"deploy/{env}",
             0,
             fingerprint(f"missing-kubeseal-cert:{env}"),
-            f"deploy/{env}/secrets/ holds SealedSecrets but no kubeseal public certificate for "
-            f"the {env} cluster is committed (e.g. deploy/{env}/kubeseal.pem)",
+            f"deploy/{env}/secrets/ holds secret manifests but no kubeseal public certificate "
+            f"for the {env} cluster is committed (e.g. deploy/{env}/kubeseal.pem)",
             source="layout",
         )
         for env in environments(files)
