@@ -47,8 +47,8 @@ def setup(count: int) -> tuple[GitHubEmulator, Policy, list[str]]:
     return emulator, parse_policy(text), repos
 
 
-def client(emulator: GitHubEmulator, etags: MemoryEtagCache) -> GitHubClient:
-    settings = Settings(write_interval=0)
+def client(emulator: GitHubEmulator, etags: MemoryEtagCache, points: int = 0) -> GitHubClient:
+    settings = Settings(write_interval=0, points_per_minute=points or None)
     creds = TokenCredentials(TOKEN)
     return GitHubClient(
         emulator.url, creds, transport=emulator.transport(), etags=etags, settings=settings
@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--baseline-repos", type=int, default=0, help="0: all repos")
+    parser.add_argument(
+        "--points-per-minute", type=int, default=0, help="pace as on GitHub.com (900); 0: off"
+    )
     args = parser.parse_args()
     emulator, policy, repos = setup(args.repos)
     cache = MemoryEtagCache()
@@ -88,7 +91,7 @@ def main() -> None:
     service.apply(converge, api, lambda repo, action: None)  # the org now matches the policy
 
     emulator.latency = args.latency
-    fresh = GitHubGovernance(client(emulator, MemoryEtagCache()))
+    fresh = GitHubGovernance(client(emulator, MemoryEtagCache(), args.points_per_minute))
     cold = sweep(emulator, policy, repos, fresh, args.concurrency)  # first run: empty cache
     warm = sweep(emulator, policy, repos, fresh, args.concurrency)  # every later run
     sample = repos[: args.baseline_repos or len(repos)]

@@ -23,6 +23,7 @@ import httpx
 from trainmaster.adapters.github.auth import Credentials
 from trainmaster.adapters.github.errors import GitHubError, for_status
 from trainmaster.adapters.github.etags import EtagCache, MemoryEtagCache
+from trainmaster.adapters.github.pacing import Pacer
 
 API_VERSION = "2022-11-28"
 USER_AGENT = "trainmaster"
@@ -39,6 +40,7 @@ class Settings:
     backoff_cap: float = 60.0  # seconds; no single wait is longer
     write_interval: float = 1.0  # seconds between mutating requests (GitHub's guidance)
     timeout: float = 30.0  # seconds per request
+    points_per_minute: int | None = None  # per endpoint; GitHub.com allows 900 (None: unpaced)
 
 
 @dataclass
@@ -79,6 +81,9 @@ class GitHubClient:
         self._write_lock = threading.Lock()
         self._last_write = 0.0
         self._stats_lock = threading.Lock()
+        self._pacer = (
+            Pacer(self.settings.points_per_minute) if self.settings.points_per_minute else None
+        )
         self._http = httpx.Client(
             transport=transport,
             timeout=self.settings.timeout,
@@ -169,6 +174,8 @@ class GitHubClient:
         while True:
             attempt += 1
             all_headers = {**(headers or {}), **self._auth(path)}
+            if self._pacer is not None:
+                self._pacer.wait(method, path)
             try:
                 response = self._http.request(
                     method, url, headers=all_headers, json=json_body, content=content
