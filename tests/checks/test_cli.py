@@ -170,3 +170,12 @@ def test_unwritable_outputs_are_one_line_errors(cli, repo: Path) -> None:  # typ
     generated = cli("checks", "generate", "--out", "blocked/workflows")
     assert generated.code == 2 and "cannot write the workflows" in generated.err
     assert "Traceback" not in result.err + generated.err
+
+
+def test_contexts_for_another_base_branch(cli, repo: Path) -> None:  # type: ignore[no-untyped-def]
+    copy_case(repo, "triggers")
+    on_main = json.loads(cli("--json", "checks", "contexts").out)
+    on_develop = json.loads(cli("--json", "checks", "contexts", "--branch", "develop").out)
+    assert on_develop["branch"] == "develop"
+    assert "develop-check" in {c["context"] for c in on_develop["contexts"]}
+    assert "develop-check" not in {c["context"] for c in on_main["contexts"]}

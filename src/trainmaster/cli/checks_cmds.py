@@ -26,12 +26,19 @@ def register(app: typer.Typer) -> None:
 
 
 @checks_app.command("contexts")
-def contexts(typer_ctx: typer.Context, workflows: WorkflowsOption = DEFAULT_WORKFLOWS) -> None:
+def contexts(
+    typer_ctx: typer.Context,
+    workflows: WorkflowsOption = DEFAULT_WORKFLOWS,
+    branch_option: Annotated[
+        str | None,
+        typer.Option("--branch", help="Base branch (default: the policy's default branch)."),
+    ] = None,
+) -> None:
     """List the contexts a pull request to the default branch gets, with file and job."""
     from trainmaster.checks.service import analyse
 
     state = ctx(typer_ctx)
-    branch = _default_branch(state)
+    branch = branch_option or _default_branch(state)
     analysis = analyse(workflows, branch)
     checks = analysis.pull_request_checks()
     if state.json_output:
