@@ -251,3 +251,11 @@ def test_history_reports_a_secret_moved_between_files_once(tmp_path: Path) -> No
     git(root, "commit", "-q", "-m", "gone")
     found = check_secrets(root, with_history=True).findings
     assert [(f.rule, f.path, f.source) for f in found] == [("github-token", "a.sh", "history")]
+
+
+def test_a_mangled_certificate_does_not_count(tmp_path: Path) -> None:
+    root = clean_repo(tmp_path)
+    cert = root / "deploy/prod/kubeseal.pem"
+    cert.write_text(cert.read_text()[:120] + "\n-----END CERTIFICATE-----\n")
+    found = [(f.rule, f.path) for f in check_secrets(root).findings]
+    assert found == [("missing-kubeseal-cert", "deploy/prod")]

@@ -25,9 +25,22 @@ def certificate_for(env: str, files: list[str], read: Callable[[str], str | None
             continue
         own = path.startswith(f"deploy/{env}/")
         named = env in re.split(r"[/._-]", path)
-        if (own or named) and "BEGIN CERTIFICATE" in (read(path) or ""):
+        if (own or named) and is_certificate(read(path) or ""):
             return path
     return None
+
+
+def is_certificate(text: str) -> bool:
+    """A PEM X.509 certificate that parses: a truncated or mangled file cannot seal anything."""
+    if "BEGIN CERTIFICATE" not in text:
+        return False
+    from cryptography import x509
+
+    try:
+        x509.load_pem_x509_certificate(text.encode("utf-8"))
+    except ValueError:
+        return False
+    return True
 
 
 def missing_certificates(files: list[str], read: Callable[[str], str | None]) -> list[Finding]:
