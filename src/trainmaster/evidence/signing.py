@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 
 def load_private_key(pem: bytes, source: str) -> Ed25519PrivateKey:
+    """Parse a PEM private key; its text is registered with the redaction filter first."""
+    register_secret(pem.decode("utf-8", "replace").strip())
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
