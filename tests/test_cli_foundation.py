@@ -94,3 +94,10 @@ def test_validate_answers_from_the_cache_only_for_unchanged_bytes(cli, tmp_path:
     broken = cli("validate")
     assert broken.code == 2
     assert "stages.prod.approval.quorum" in broken.err
+
+
+def test_an_unknown_option_is_a_usage_error_not_a_traceback(cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("audit", "log", "--bogus")
+    assert result.code == 2
+    assert "No such option: --bogus" in result.err
+    assert "Traceback" not in result.err

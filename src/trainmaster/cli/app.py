@@ -8,13 +8,27 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from trainmaster import __version__
 from trainmaster.cli.context import Context, annotate, console, in_github_actions
 from trainmaster.errors import ExitCode, PolicyError, TrainmasterError
 
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Usage errors as the parser raises them. Newer Typer ships its own copy of click
+    (`typer._click`), whose exceptions plain click's classes would not catch."""
+    found: list[type[Exception]] = []
+    for name in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(importlib.import_module(name).ClickException)
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+_USAGE_ERRORS = _click_errors()
 app = typer.Typer(
     name="trainmaster",
     help="Release trains as code: plan, apply, gate, promote, roll back and prove.",
@@ -81,13 +95,13 @@ def run(args: list[str]) -> int:
         if debug:
             raise
         return int(e.exit_code)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         return int(e.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         console(stderr=True).print("aborted")
         return 130
-    except click.ClickException as e:
-        e.show()
+    except _USAGE_ERRORS as e:
+        e.show()  # type: ignore[attr-defined]
         return int(ExitCode.USAGE)
     except KeyboardInterrupt:
         console(stderr=True).print("interrupted")
