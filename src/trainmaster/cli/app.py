@@ -15,7 +15,6 @@ from trainmaster.cli.context import Context, annotate, console, in_github_action
 from trainmaster.errors import ExitCode, PolicyError, TrainmasterError
 
 
-
 def _click_errors() -> tuple[type[Exception], ...]:
     """Usage errors as the parser raises them. Newer Typer ships its own copy of click
     (`typer._click`), whose exceptions plain click's classes would not catch."""
