@@ -35,7 +35,7 @@ def test_breaking_change_footer_and_multiline_value() -> None:
 
 def test_non_conventional_and_reverts_are_kept() -> None:
     merge = parse_change("3", "Merge pull request #77 from acme/topic\n\nAdd things")
-    assert (merge.type, merge.conventional, merge.prs) == ("other", False, (77,))
+    assert (merge.type, merge.conventional, merge.prs) == ("merge", False, (77,))
     revert = parse_change("4", 'Revert "feat: shiny"')
     assert (revert.type, revert.description) == ("revert", "feat: shiny")
 
@@ -57,3 +57,23 @@ def test_flag_and_migration_footers() -> None:
 def test_a_colon_in_the_body_is_not_a_footer_unless_it_leads_a_paragraph() -> None:
     c = parse_change("7", "docs: readme\n\nThis explains: nothing special\nand more")
     assert c.footers == ()
+
+
+def test_merge_commits_are_counted_not_listed() -> None:
+    from trainmaster.notes.release import Context, Links, build_notes
+
+    merge = parse_change("8", "Merge branch 'main' into topic")
+    pull = parse_change("9", "Merge pull request #77 from acme/topic")
+    assert (merge.type, pull.type, pull.prs) == ("merge", "merge", (77,))
+    data = build_notes([merge, pull, parse_change("a", "fix: x", author="Ada")], Links(), Context())
+    assert [s["key"] for s in data["sections"]] == ["fix"]
+    assert data["counts"] == {"commits": 3, "listed": 1, "quiet": 2}
+
+
+def test_co_authors_are_credited() -> None:
+    from trainmaster.notes.release import Context, Links, build_notes
+
+    c = parse_change(
+        "b", "feat: pairing\n\nCo-authored-by: Bo Builder <bo@example.com>", author="Ada"
+    )
+    assert build_notes([c], Links(), Context())["authors"] == ["Ada", "Bo Builder"]

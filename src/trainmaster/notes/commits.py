@@ -17,6 +17,8 @@ _PR_SUFFIX = re.compile(r"\s*\(#\d+\)")
 _FOOTER = re.compile(r"^(?P<key>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]| #)(?P<value>.*)$")
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
+# Merge commits repeat what their branch's commits already say: counted, never listed.
+_MERGE = re.compile(r"^Merge (pull request|branch|remote-tracking branch|tag) ")
 
 BREAKING_KEYS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
 FLAG_KEYS = frozenset({"flag", "feature-flag", "flag-default"})
@@ -68,9 +70,10 @@ def parse_change(
         description = _PR_SUFFIX.sub("", description).strip()
     if header is None:
         revert = _REVERT.match(subject)
+        kind = "revert" if revert else ("merge" if _MERGE.match(subject) else "other")
         return Change(
             sha=sha,
-            type="revert" if revert else "other",
+            type=kind,
             scope=None,
             description=revert["subject"] if revert else description,
             breaking=bool(breaking_notes),

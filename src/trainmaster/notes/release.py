@@ -22,7 +22,8 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("other", "Other changes"),
 )
 # Types that do not change what users run; counted, not listed (like most changelog tools).
-QUIET_TYPES = frozenset({"chore", "ci", "build", "docs", "style", "test", "refactor"})
+QUIET_TYPES = frozenset({"chore", "ci", "build", "docs", "style", "test", "refactor", "merge"})
+CO_AUTHOR = "co-authored-by"
 MIGRATION_SCOPES = frozenset({"migration", "migrations"})
 
 
@@ -82,6 +83,9 @@ def build_notes(changes: Iterable[Change], links: Links, context: Context) -> di
     for change in changes:
         total += 1
         authors[change.author] = authors.get(change.author, 0) + 1
+        for co in change.footer_values(frozenset({CO_AUTHOR})) if change.footers else ():
+            name = co.split("<", 1)[0].strip() or co
+            authors[name] = authors.get(name, 0) + 1
         key = change.type if change.type in sections else "other"
         listed = change.type not in QUIET_TYPES and not (key == "other" and change.conventional)
         notable = change.breaking or change.footers or change.scope
