@@ -114,12 +114,12 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def latest_release(tags: Iterable[str], pattern: str) -> tuple[str, str] | None:
-    """(tag, version) of the highest release tag among `tags`."""
+    """(tag, version) of the highest release tag among `tags` (pre-releases are skipped)."""
     best: tuple[tuple[int, ...], str, str] | None = None
     for tag in tags:
         version = version_of_tag(tag, pattern)
-        if version is None or not version[0].isdigit():
-            continue
+        if version is None or not version[0].isdigit() or "-" in version:
+            continue  # not a release tag, or a pre-release: versions count from releases
         key = version_key(version)
         if best is None or key > best[0]:
             best = (key, tag, version)
