@@ -44,12 +44,14 @@ def test_keygen_build_verify_round_trip(cli, tmp_path: Path) -> None:  # type: i
         str(write_sbom(tmp_path / "bom.json")),
         "--junit",
         str(write_junit(tmp_path / "unit.xml")),
+        "--junit",
+        str(write_junit((tmp_path / "e2e").mkdir() or tmp_path / "e2e" / "unit.xml", failures=2)),
     )
     assert built.code == 0, built.err
     out = json.loads(built.out)
     bundle = Path(out["bundle"])
     assert bundle.resolve().parent == tmp_path / "evidence"  # the evidence.dir of the policy
-    assert {"sbom/bom.json", "tests/unit.xml"} <= set(out["files"])
+    assert {"sbom/bom.json", "tests/unit.xml", "tests/unit-2.xml"} <= set(out["files"])
     fp = re.search(r"SHA256:[0-9a-f]{64}", keys.out)
     assert fp and out["signer"] == fp.group(0)
     ok = cli("evidence", "verify", str(bundle), "--public-key", "signer.pub.pem")

@@ -70,8 +70,10 @@ def build(
         ("governance", governance or []),
         ("", include or []),
     ):
-        for file in files:
-            extra[f"{folder}/{file.name}" if folder else file.name] = file
+        for n, file in enumerate(files, start=1):
+            slot = f"{folder}/{file.name}" if folder else file.name
+            # Two reports may share a name (a/junit.xml, b/junit.xml): keep both.
+            extra[slot if slot not in extra else f"{slot}#{n}"] = file
     metrics = None
     if charts or prometheus:
         from trainmaster.gates.backends import metrics_for

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainmaster.audit.chain import canonical_json
 from trainmaster.errors import TrainmasterError
 from trainmaster.evidence import junit, sbom
 from trainmaster.evidence.record import TrainRecord, belongs_to
@@ -33,6 +32,14 @@ class Contents:
     moment_charts: list[tuple[str, str]] = field(default_factory=list)  # (moment, path)
     attachments: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+    def unused(self, path: str) -> str:
+        """`path`, or `stem-2.ext`, `stem-3.ext`… when two inputs share a file name."""
+        stem, dot, ext = path.rpartition(".") if "." in path.rsplit("/", 1)[-1] else (path, "", "")
+        candidate, n = path, 2
+        while candidate in self.files:
+            candidate, n = f"{stem}-{n}{dot}{ext}", n + 1
+        return candidate
 
     def add_json(self, path: str, value: Any) -> str:
         self.files[path] = (
@@ -82,7 +89,8 @@ def record_files(record: TrainRecord, contents: Contents) -> None:
         "train_seqs": sorted(excerpt.train_seqs),
         "events": [{**e.body(), "hash": e.hash} for e in excerpt.events],
     }
-    contents.files["audit/events.json"] = (canonical_json(body) + "\n").encode()
+    text = json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False)  # re-parsed to verify
+    contents.files["audit/events.json"] = (text + "\n").encode()
     if not excerpt.events:
         contents.notices.append("the store holds no audit events for this train")
     governance = {k: v for k, v in t.data.items() if "governance" in k or "drift" in k}
@@ -95,8 +103,10 @@ def record_files(record: TrainRecord, contents: Contents) -> None:
 
 def extra_files(files: Mapping[str, Path], contents: Contents) -> None:
     """Caller's files by bundle name. `sbom/…`, `tests/…` and `governance/…` say what a file is;
-    other names are recognized by content (CycloneDX JSON, JUnit XML) or kept as attachments."""
-    for name, source in sorted(files.items()):
+    other names are recognized by content (CycloneDX JSON, JUnit XML) or kept as attachments.
+    A `#…` suffix only keeps two same-named inputs apart; they become `name-2.ext`."""
+    for key, source in sorted(files.items()):
+        name = key.split("#", 1)[0]
         data = _read(source, contents)
         if data is None:
             continue
@@ -108,38 +118,36 @@ def extra_files(files: Mapping[str, Path], contents: Contents) -> None:
 
 
 def add_classified(kind: str, base: str, data: bytes, source: str, contents: Contents) -> None:
+    folder = kind if kind in ("sbom", "tests", "governance") else "attachments"
+    path = contents.unused(f"{folder}/{base}")
     if kind == "sbom":
         try:
             summary = sbom.summarize(data, source)
         except TrainmasterError as e:  # a bad SBOM is a gap in the evidence, not a crash
             contents.notices.append(str(e))
             return
-        path = f"sbom/{base}"
-        contents.files[path] = data
-        text = f"CycloneDX {summary.spec_version}, {summary.components} components"
-        contents.sbom.append((path, text))
+        contents.sbom.append(
+            (path, f"CycloneDX {summary.spec_version}, {summary.components} components")
+        )
     elif kind == "tests":
-        path = f"tests/{base}"
-        contents.files[path] = data
-        result = junit.summarize(data)
-        if result is None:
-            contents.notices.append(f"{source}: not JUnit XML; included as is")
-            contents.tests.append((path, "not JUnit XML"))
-        else:
-            verdict = "passed" if result.passed else "FAILED"
-            contents.tests.append(
-                (
-                    path,
-                    f"{result.tests} tests, {result.failures} failures, "
-                    f"{result.errors} errors, {result.skipped} skipped: {verdict}",
-                )
-            )
+        contents.tests.append((path, _test_summary(data, source, contents)))
     elif kind == "governance":
-        contents.files[f"governance/{base}"] = data
-        contents.governance.append(f"governance/{base}")
+        contents.governance.append(path)
     else:
-        contents.files[f"attachments/{base}"] = data
-        contents.attachments.append(f"attachments/{base}")
+        contents.attachments.append(path)
+    contents.files[path] = data
+
+
+def _test_summary(data: bytes, source: str, contents: Contents) -> str:
+    result = junit.summarize(data)
+    if result is None:
+        contents.notices.append(f"{source}: not JUnit XML; included as is")
+        return "not JUnit XML"
+    verdict = "passed" if result.passed else "FAILED"
+    return (
+        f"{result.tests} tests, {result.failures} failures, {result.errors} errors, "
+        f"{result.skipped} skipped: {verdict}"
+    )
 
 
 def _kind_by_content(data: bytes) -> str:
