@@ -76,6 +76,9 @@ def test_bundle_holds_every_item_and_verifies_on_both_stores(store: Store, tmp_p
     assert result.key_source == "pinned" and result.train == "v1.4.0"
     assert result.signer_fingerprint == bundle.signer_fingerprint
     report = bundle.markdown.read_text()
+    summary = report.split("## Release")[0]
+    assert "promoted: prod by alice" in summary and '"quorum met"' in summary
+    assert "approvals for prod: bob, carol (2 of 2 required: met)" in summary
     assert DIGEST in report and "reviewed the diff" in report and "gates green \\| canary" in report
     # The build itself is on the record, naming the bundle's digest.
     last = list(AuditLog(store).events(action="evidence.build"))[-1]

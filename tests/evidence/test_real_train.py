@@ -44,3 +44,6 @@ def test_bundle_of_a_released_train(rig: Rig, tmp_path: Path) -> None:
     actions = {e["action"] for e in mine}
     assert {"train.cut", "approve", "promote"} <= actions
     assert any(n.startswith("gates/") for n in files), sorted(files)
+    summary = report.split("## Release")[0]
+    assert summary.count("promoted: ") == 2 and "prod by bob" in summary and '"ship it"' in summary
+    assert "alice, carol (2 of 2 required: met)" in summary and "gates: 13 pass" in summary

@@ -83,7 +83,9 @@ def build_evidence(
     record = read_train(store, train_id)
     contents = _collect(record, policy, metrics, extra_files, sbom_python, moment)
     signer = _fingerprint(signing_key)
-    report = render_report(record, contents, built_at=built_at, signer=signer)
+    report = render_report(
+        record, contents, built_at=built_at, signer=signer, quorum=_quorum(policy, record)
+    )
     contents.files[REPORT] = report.encode("utf-8")
     manifest = Manifest(
         train=train_id,
@@ -148,6 +150,14 @@ def _collect(
     if metrics is not None:
         moment_charts(record, policy, metrics, contents, now)
     return contents
+
+
+def _quorum(policy: Policy, record: TrainRecord) -> dict[str, int]:
+    """Approvals each stage required of this train: the train service's own rules (a hotfix
+    lane may lower the quorum), so the summary judges by what was enforced."""
+    from trainmaster.train.rules import stage_rules
+
+    return {rules.name: rules.quorum for rules in stage_rules(policy, record.train.kind)}
 
 
 def _audit_anchor(record: TrainRecord) -> dict[str, object]:

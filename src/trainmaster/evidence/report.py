@@ -6,11 +6,12 @@ person cannot break the tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from trainmaster.evidence.contents import Contents, signals_of, train_events
 from trainmaster.evidence.record import TrainRecord
+from trainmaster.evidence.summary import summary_lines
 
 REPORT = "PRODUCTION_GO_EVIDENCE.md"
 
@@ -37,8 +38,14 @@ def table(headers: list[str], rows: Iterable[list[object]]) -> list[str]:
 
 
 def render_report(
-    record: TrainRecord, contents: Contents, *, built_at: str, signer: str | None
+    record: TrainRecord,
+    contents: Contents,
+    *,
+    built_at: str,
+    signer: str | None,
+    quorum: Mapping[str, int] | None = None,
 ) -> str:
+    """`quorum`: approvals each stage's policy requires, for the summary's verdict."""
     t = record.train
     lines = [
         f"# PRODUCTION GO EVIDENCE — {t.id}",
@@ -53,6 +60,7 @@ def render_report(
         ),
         "Check it with `trainmaster evidence verify BUNDLE --public-key KEY.pub.pem`.",
         "",
+        *summary_lines(record, quorum or {}, len(contents.notices)),
         "## Release",
         *table(
             ["field", "value"],
