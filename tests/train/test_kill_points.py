@@ -9,6 +9,7 @@ real subprocess with SIGKILL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -208,4 +209,26 @@ def test_a_real_sigkill_between_the_cluster_call_and_its_completion(
         ("promote", "prod", DIGEST_A)
     ]
     assert rig.service().status(train)["status"] == "released"
+    assert AuditLog(rig.store).verify() is None
+
+
+@pytest.mark.slow
+def test_kills_at_every_point_of_a_cut(rig: Rig, tmp_path: Path) -> None:
+    """Branch, tag and release draft: each made exactly once whatever point the cut dies at."""
+    from tests.train.fakes import git, make_repo
+
+    points = 2 + 4 * 3  # the intent, then before/after/commit/done of branch, tag and release
+    for at in range(1, points + 1):
+        rig.repo = make_repo(tmp_path / f"r{at}", ["feat: x"], tag=f"v{at}.0.0")
+        calls = len(rig.forge.calls)
+        with contextlib.suppress(Crash):
+            rig.service(checkpoint=Killer(at)).cut()
+        rig.service().resume()
+        train = f"v{at}.1.0"
+        if train not in git(rig.repo, "tag"):  # the intent never committed: the captain cuts again
+            assert train not in [t["train"] for t in rig.service().list()]
+            rig.service().cut()
+        assert rig.service().status(train)["status"] == "open", at
+        assert rig.forge.calls[calls:] == [f"release {train}"], at
+        assert git(rig.repo, "rev-parse", f"release/{at}.1.0") == git(rig.repo, "rev-parse", "main")
     assert AuditLog(rig.store).verify() is None

@@ -158,6 +158,7 @@ class TrainService(TrainEngine):
                 reason=reason,
                 payload=plan.as_dict(),
             )
+            self.checkpoint("intent-commit")
         self.checkpoint("after-intent")
         self.resume(plan.train_id)
 
