@@ -193,3 +193,15 @@ def test_verify_against_the_store_catches_a_rewritten_chain(cli, tmp_path: Path)
     assert cli("evidence", "verify", bundle).code == 0  # the bundle itself is intact
     bad = cli("evidence", "verify", bundle, "--against-store")
     assert bad.code == 1 and "seq 3 differs from the store's chain" in bad.err
+
+
+def test_build_in_github_actions_writes_the_bottom_line_to_the_job_summary(  # type: ignore[no-untyped-def]
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _policy(tmp_path)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "summary.md"))
+    assert cli("evidence", "build", "v1.4.0").code == 0
+    summary = (tmp_path / "summary.md").read_text()
+    assert "## Summary" in summary and "promoted: prod by alice" in summary
+    assert "## Release" not in summary and "evidence-v1.4.0.tar.gz" in summary

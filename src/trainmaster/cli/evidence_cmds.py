@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import Context, console, ctx, emit_json
+from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
 from trainmaster.errors import UsageError
 
 if TYPE_CHECKING:
@@ -91,6 +91,9 @@ def build(
         actor=state.actor,
     )
     published = _publish(state, bundle.path, repo, train, dry_run) if publish else None
+    # In GitHub Actions the job summary shows the report's bottom line.
+    bottom_line = bundle.markdown.read_text(encoding="utf-8").split("## Release")[0]
+    step_summary(f"{bottom_line.rstrip()}\n\nBundle: `{bundle.path.name}` (sha256 {bundle.sha256})")
     if state.json_output:
         emit_json(
             {
