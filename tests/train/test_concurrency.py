@@ -93,3 +93,32 @@ def test_a_stale_expected_version_is_a_conflict(rig: Rig) -> None:
     with pytest.raises(ConflictError, match="someone else acted first"):
         rig.service("bob").promote(train, "prod", "bob", "go", expected_version=seen)
     assert rig.service().status(train)["stages"][1]["status"] == "awaiting_approval"
+
+
+def test_two_approvers_at_once_both_count(rig: Rig) -> None:
+    train = ready_for_prod(rig)
+    rig.service("captain").rollback("prod", "captain", "start over", train_id=train)
+    captain = rig.service()
+    captain.deploy(train, "prod")
+    captain.verify(train, "prod")
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def approver(name: str) -> None:
+        service = RacingService(rig.policy, rig.store, rig.repo, cluster=rig.cluster,
+                                verifier=rig.verifier, clock=rig.clock, actor=name)  # fmt: skip
+        service.barrier = barrier
+        try:
+            service.approve(train, "prod", name, "fine")
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=approver, args=(n,)) for n in ("erin", "frank")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    approvals = rig.service().status(train)["stages"][1]["approvals"]
+    live = sorted(a["approver"] for a in approvals if not a["revoked"])
+    assert live == ["erin", "frank"]

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from trainmaster.rollout.port import Cluster
 
 
+APPROVAL_RETRIES = 5
+
+
 class TrainService(TrainEngine):
     def __init__(
         self,
@@ -218,12 +221,20 @@ class TrainService(TrainEngine):
         )
 
     def approve(self, train_id: str, stage: str, actor: str, reason: str) -> Outcome:
-        return self.transition(
-            train_id,
-            lambda s: Approve(stage, actor, reason, self.now()),
-            reason=reason,
-            actor=actor,
-        )
+        # Approvals commute: two approvers at once must both count, so a lost race is decided
+        # again on the fresh state instead of failing (a promotion race is never retried).
+        for attempt in range(APPROVAL_RETRIES):
+            try:
+                return self.transition(
+                    train_id,
+                    lambda s: Approve(stage, actor, reason, self.now()),
+                    reason=reason,
+                    actor=actor,
+                )
+            except ConflictError:
+                if attempt == APPROVAL_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def promote(
         self,
