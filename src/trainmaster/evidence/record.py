@@ -111,8 +111,8 @@ def json_object(text: str | None) -> dict[str, Any]:
 
 def belongs_to(target: str, train_id: str) -> bool:
     """Targets name a train as `v1.4.0`, `v1.4.0/prod`, `train/v1.4.0` or `train:v1.4.0`."""
-    parts = target.replace(":", "/").split("/")
-    return train_id in parts or target == train_id
+    # Whole path segments only: `v1.4` must not take `v1.40`; an id may itself contain a slash.
+    return f"/{train_id}/" in f"/{target.replace(':', '/')}/"
 
 
 def read_train(store: Store, train_id: str) -> TrainRecord:
