@@ -259,3 +259,21 @@ def test_a_mangled_certificate_does_not_count(tmp_path: Path) -> None:
     cert.write_text(cert.read_text()[:120] + "\n-----END CERTIFICATE-----\n")
     found = [(f.rule, f.path) for f in check_secrets(root).findings]
     assert found == [("missing-kubeseal-cert", "deploy/prod")]
+
+
+def test_monorepo_services_have_their_own_deploy_folders(tmp_path: Path) -> None:
+    from tests.secrets.repo import sealed_secret
+
+    root = clean_repo(tmp_path)
+    write(root, "services/api/deploy/prod/secrets/api.yaml", sealed_secret("api"))
+    write(
+        root,
+        "services/api/deploy/prod/secrets/raw.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: raw\n",
+    )
+    found = {(f.rule, f.path) for f in check_secrets(root).findings}
+    # The prod certificate at deploy/prod/kubeseal.pem is named by the environment: it counts.
+    assert found == {("plain-secret", "services/api/deploy/prod/secrets/raw.yaml")}
+    write(root, "services/api/deploy/qa/secrets/api.yaml", sealed_secret("api"))
+    found = {(f.rule, f.path) for f in check_secrets(root).findings}
+    assert ("missing-kubeseal-cert", "services/api/deploy/qa") in found

@@ -11,19 +11,24 @@ from trainmaster.evidence.secrets.findings import Finding, fingerprint
 CERT_SUFFIXES = (".pem", ".crt", ".cert")
 
 
-def environments(files: list[str]) -> list[str]:
-    """Environments whose folder has a secrets/ subfolder with anything in it."""
-    return sorted({m.group(1) for f in files if (m := re.match(r"^deploy/([^/]+)/secrets/", f))})
+SECRETS_DIR = re.compile(r"^((?:.*/)?deploy/([^/]+))/secrets/")
 
 
-def certificate_for(env: str, files: list[str], read: Callable[[str], str | None]) -> str | None:
-    """The committed certificate for `env`: a PEM certificate under deploy/<env>/, or anywhere
-    in the repository with the environment as a word of its path (certs/prod.pem,
+def environments(files: list[str]) -> list[tuple[str, str]]:
+    """(folder, env) of each deploy/<env>/ with a secrets/ subfolder that holds anything."""
+    return sorted({(m.group(1), m.group(2)) for f in files if (m := SECRETS_DIR.match(f))})
+
+
+def certificate_for(
+    folder: str, env: str, files: list[str], read: Callable[[str], str | None]
+) -> str | None:
+    """The committed certificate for `env`: a PEM certificate under its deploy/<env>/ folder, or
+    anywhere in the repository with the environment as a word of its path (certs/prod.pem,
     .sealed-secrets/kubeseal-prod.crt)."""
     for path in files:
         if not path.endswith(CERT_SUFFIXES):
             continue
-        own = path.startswith(f"deploy/{env}/")
+        own = path.startswith(f"{folder}/")
         named = env in re.split(r"[/._-]", path)
         if (own or named) and is_certificate(read(path) or ""):
             return path
@@ -47,13 +52,13 @@ def missing_certificates(files: list[str], read: Callable[[str], str | None]) ->
     return [
         Finding(
             "missing-kubeseal-cert",
-            f"deploy/{env}",
+            folder,
             0,
-            fingerprint(f"missing-kubeseal-cert:{env}"),
-            f"deploy/{env}/secrets/ holds secret manifests but no kubeseal public certificate "
-            f"for the {env} cluster is committed (e.g. deploy/{env}/kubeseal.pem)",
+            fingerprint(f"missing-kubeseal-cert:{folder}"),
+            f"{folder}/secrets/ holds secret manifests but no kubeseal public certificate "
+            f"for the {env} cluster is committed (e.g. {folder}/kubeseal.pem)",
             source="layout",
         )
-        for env in environments(files)
-        if certificate_for(env, files, read) is None
+        for folder, env in environments(files)
+        if certificate_for(folder, env, files, read) is None
     ]

@@ -28,7 +28,7 @@ from trainmaster.evidence.secrets.sources import (
     read_text,
     tree_files,
 )
-from trainmaster.evidence.secrets.structure import inspect_yaml, secrets_env
+from trainmaster.evidence.secrets.structure import inspect_yaml, secrets_dir
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -101,7 +101,7 @@ def scan_text(
     findings: list[Finding] = []
     claimed: set[int] = set()
     if item.path.endswith(YAML_SUFFIXES) or (
-        secrets_env(item.path) and item.path.endswith(".json")
+        secrets_dir(item.path) and item.path.endswith(".json")
     ):
         findings, claimed, values = _structure(item, lines, notices)
         if covered is not None:

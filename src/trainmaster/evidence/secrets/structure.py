@@ -19,8 +19,9 @@ from trainmaster.evidence.secrets.findings import Finding, fingerprint
 from trainmaster.evidence.secrets.patterns import looks_random
 
 SEALED_API = "bitnami.com/v1alpha1"
-SECRETS_DIR = re.compile(r"^deploy/([^/]+)/secrets/")
-DEPLOY_DIR = re.compile(r"^deploy/([^/]+)/")
+# deploy/<env>/secrets/ at the root, or inside a service of a monorepo (services/api/deploy/…).
+SECRETS_DIR = re.compile(r"^(?:.*/)?deploy/([^/]+)/secrets/")
+DEPLOY_DIR = re.compile(r"^(?:.*/)?deploy/([^/]+)/")
 KUBECONFIG_FIELDS = ("token", "client-key-data", "password", "id-token", "refresh-token")
 
 
@@ -33,18 +34,18 @@ class Structure:
     error: str | None = None  # why the YAML could not be read
 
 
-def secrets_env(path: str) -> str | None:
-    """`prod` for deploy/prod/secrets/db.yaml; None elsewhere."""
+def secrets_dir(path: str) -> str | None:
+    """`deploy/prod/secrets/` for deploy/prod/secrets/db.yaml; None elsewhere."""
     match = SECRETS_DIR.match(path)
-    return match.group(1) if match else None
+    return match.group(0) if match else None
 
 
 def inspect_yaml(path: str, text: str, *, layout: bool = True) -> Structure:
     """`layout=False` (history) judges a plain Secret under deploy/<env>/secrets/ by its values,
     like one anywhere else: the layout is a property of the working tree, leaked values are not."""
     out = Structure()
-    env = secrets_env(path) if layout else None
-    deployed = match.group(1) if layout and (match := DEPLOY_DIR.match(path)) else None
+    env = secrets_dir(path) if layout else None
+    deployed = match.group(0) if layout and (match := DEPLOY_DIR.match(path)) else None
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as e:
@@ -74,8 +75,7 @@ def _document(
         if env and api != SEALED_API:
             _not_sealed(path, node, f"a SealedSecret of apiVersion {api!r}, not {SEALED_API}", out)
     elif kind == "Secret":
-        where = f"deploy/{env}/secrets/" if env else f"deploy/{deployed}/" if deployed else None
-        _plain_secret(path, node, where, out, always=env is not None)
+        _plain_secret(path, node, env or deployed, out, always=env is not None)
     elif kind == "Config" and _child(node, "users") is not None:
         _kubeconfig(path, node, out)
     elif env:
