@@ -66,3 +66,20 @@ def test_user_reviewers_resolve_by_login_and_unknown_login_is_named(
     result = cli("--policy", str(policy), "plan")
     assert result.code == 2
     assert "governance.environments.prod.reviewers.2.user: unknown user 'nobody-here'" in result.err
+
+
+def test_switching_to_classic_mode_retires_the_default_branch_ruleset_after_protecting(
+    cli, github_emulator: GitHubEmulator, tmp_path: Path
+) -> None:
+    populate(github_emulator, ["acme/api"])
+    policy = write_policy(github_emulator, tmp_path)
+    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    policy = write_policy(github_emulator, tmp_path, ("mode: rulesets", "mode: branch-protection"))
+    plan = json.loads(cli("--policy", str(policy), "plan", "--json").out)
+    ops = [(a["method"], a["resource"]) for a in plan["repos"][0]["actions"]]
+    assert ops[-1] == ("DELETE", "ruleset:trainmaster: default branch")
+    assert ops[0] == ("PUT", "branch-protection:main")
+    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    names = {r["name"] for r in github_emulator.state.rulesets["acme/api"].values()}
+    assert names == {"trainmaster: release branches", "trainmaster: release tags"}
+    assert cli("--policy", str(policy), "drift").code == 0

@@ -87,7 +87,8 @@ def desired(policy: Policy, repo: str, resolved: Resolved) -> Desired:
             policy.train.default_branch, gov.default_branch, policy.checks.contexts
         )
     envs = [_environment(name, env, resolved) for name, env in sorted(gov.environments.items())]
-    return Desired(repo, rulesets, envs, protection)
+    retired = frozenset(RULESET_NAMES.values()) - {r.name for r in rulesets}
+    return Desired(repo, rulesets, envs, protection, retired)
 
 
 # --- rulesets --------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ def plan_repo(desired: Desired, actual: Actual) -> list[Action]:
         actions.extend(_ruleset(desired.repo, spec, actual))
     if desired.protection is not None:
         actions.extend(_protection(desired.repo, desired.protection, actual.protection))
+    # After the replacement protection is in place, so the branch is never unprotected.
+    for name in sorted(desired.retired_rulesets & actual.rulesets.keys()):
+        path = f"/repos/{desired.repo}/rulesets/{actual.rulesets[name].id}"
+        actions.append(
+            Action("delete", f"ruleset:{name}", "DELETE", path, None, ("not in policy",))
+        )
     for env in desired.environments:
         actions.extend(_environment(desired.repo, env, actual.environments.get(env.name)))
     return actions

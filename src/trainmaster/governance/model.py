@@ -60,6 +60,7 @@ class Desired:
     rulesets: list[RulesetSpec]
     environments: list[EnvironmentSpec]
     protection: ProtectionSpec | None = None
+    retired_rulesets: frozenset[str] = frozenset()  # trainmaster's own, no longer wanted
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,9 @@ class GitHubGovernance:
     # --- reads ------------------------------------------------------------------------------
 
     def read(self, repo: str, desired: Desired) -> Actual:
-        rulesets = self._rulesets(repo, {s.name for s in desired.rulesets})
+        rulesets = self._rulesets(
+            repo, {s.name for s in desired.rulesets} | desired.retired_rulesets
+        )
         protection = None
         if desired.protection is not None:
             try:
