@@ -34,6 +34,11 @@ class RacingService(TrainService):
 
     barrier: threading.Barrier | None = None
 
+    def _check_preview(self, train_id: str, stage: str) -> None:
+        barrier, self.barrier = self.barrier, None  # race on the read that decides, not this one
+        super()._check_preview(train_id, stage)
+        self.barrier = barrier
+
     def state(self, train_id: str) -> TrainState:
         seen = super().state(train_id)
         if self.barrier is not None:

@@ -114,3 +114,22 @@ def test_abort_cancels_an_effect_that_keeps_failing(rig: Rig) -> None:
     event = next(AuditLog(rig.store).events(action="train.abort"))
     assert json.loads(event.payload)["interrupted"] == ["stage"]
     assert "v1.1.0" in git(rig.repo, "tag")  # the tag stays: a release number is never reused
+
+
+def test_overlapping_trains_never_promote_each_others_preview(rig: Rig) -> None:
+    from tests.train.fakes import DIGEST_B, commit
+    from trainmaster.errors import ConflictError
+
+    weekly = rig.service().cut().train_id
+    captain = rig.service()
+    captain.record_artifact(weekly, DIGEST_A)
+    captain.deploy(weekly, "stage")
+    captain.verify(weekly, "stage")
+    rig.service("alice").approve(weekly, "stage", "alice", "ok")
+    fix = commit(rig.repo, "fix: urgent", file="urgent.txt")
+    hot = rig.service("oncall").hotfix("v1.0.0", [fix]).train_id
+    rig.service("oncall").record_artifact(hot, DIGEST_B)
+    rig.service("oncall").deploy(hot, "stage")  # the hotfix takes the stage's preview colour
+    with pytest.raises(ConflictError, match="another train deployed there since"):
+        rig.service("bob").promote(weekly, "stage", "bob", "go")
+    assert [c for c in rig.cluster.calls if c[0] == "promote"] == []

@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from trainmaster.errors import ExternalError
+from trainmaster.rollout.port import RolloutState
 from trainmaster.store.models import TrainEffectRow
 
 if TYPE_CHECKING:
@@ -132,30 +133,59 @@ def _cluster(effect: Effect, ports: Ports) -> dict[str, Any]:
     if ports.cluster is None or ports.target is None:
         raise ExternalError("no cluster backend is configured for this train's effects")
     target = ports.target(effect.stage)
-    state = ports.cluster.status(target)
-    image = effect.params.get("image")
     verb = effect.kind.split(".", 1)[1]
-    if verb == "deploy":
-        if image in (state.preview, state.stable):
-            return {"skipped": "already deployed"}
-        ports.cluster.deploy(target, str(image))
-    elif verb == "promote":
-        if state.stable == effect.params.get("expect") and state.preview in (None, state.stable):
-            return {"skipped": "already serving"}
-        ports.cluster.promote(target, full=True)
-    elif verb == "pin":
-        if state.stable == image:
-            return {"skipped": "already serving"}
-        ports.cluster.pin(target, str(image))
-    elif verb == "undo":
-        if state.revision > int(effect.params.get("revision_before", state.revision)):
-            return {"skipped": "already undone"}
-        ports.cluster.undo(target)
-    elif verb == "abort":
-        if state.preview is None:
-            return {"skipped": "nothing to abort"}
-        ports.cluster.abort(target)
+    skipped = _CLUSTER_DONE[verb](ports.cluster.status(target), effect.params)
+    if skipped:
+        return {"skipped": skipped}
+    image = str(effect.params.get("image"))
+    calls: dict[str, Callable[[], None]] = {
+        "deploy": lambda: ports.cluster.deploy(target, image),  # type: ignore[union-attr]
+        "promote": lambda: ports.cluster.promote(target, full=True),  # type: ignore[union-attr]
+        "pin": lambda: ports.cluster.pin(target, image),  # type: ignore[union-attr]
+        "undo": lambda: ports.cluster.undo(target),  # type: ignore[union-attr]
+        "abort": lambda: ports.cluster.abort(target),  # type: ignore[union-attr]
+    }
+    calls[verb]()
     return {"applied": verb}
+
+
+def _deployed(state: RolloutState, params: dict[str, Any]) -> str:
+    return "already deployed" if params.get("image") in (state.preview, state.stable) else ""
+
+
+def _promoted(state: RolloutState, params: dict[str, Any]) -> str:
+    expect = params.get("expect")
+    if state.stable == expect and state.preview in (None, state.stable):
+        return "already serving"
+    if expect and state.preview != expect:  # never switch traffic to someone else's image
+        raise ExternalError(
+            f"{state.target.namespace}/{state.target.name}: the preview colour holds "
+            f"{state.preview}, not {expect}; deploy again (or abort the train)"
+        )
+    return ""
+
+
+def _pinned(state: RolloutState, params: dict[str, Any]) -> str:
+    return "already serving" if state.stable == params.get("image") else ""
+
+
+def _undone(state: RolloutState, params: dict[str, Any]) -> str:
+    before = int(params.get("revision_before", state.revision))
+    return "already undone" if state.revision > before else ""
+
+
+def _aborted(state: RolloutState, params: dict[str, Any]) -> str:
+    return "nothing to abort" if state.preview is None else ""
+
+
+# Per verb: has the world already got this effect? (the answer after a kill mid-way)
+_CLUSTER_DONE: dict[str, Callable[[RolloutState, dict[str, Any]], str]] = {
+    "deploy": _deployed,
+    "promote": _promoted,
+    "pin": _pinned,
+    "undo": _undone,
+    "abort": _aborted,
+}
 
 
 def _git(effect: Effect, ports: Ports) -> dict[str, Any]:

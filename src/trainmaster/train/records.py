@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -34,6 +34,9 @@ from trainmaster.train.model import (
     TrainStatus,
     Transition,
 )
+
+if TYPE_CHECKING:
+    from trainmaster.train.cutting import CutPlan
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -261,4 +264,42 @@ def open_train(session: Session, train_id: str, now: datetime, actor: str) -> No
         action="train.opened",
         target=f"train/{train_id}",
         payload={"tag": row.tag, "branch": row.branch, "row_version": row.row_version},
+    )
+
+
+def record_cut(session: Session, plan: CutPlan, *, actor: str, reason: str, now: datetime) -> None:
+    """The cut's intent: the train (cutting), its effects (pending) and the audit event."""
+    from trainmaster.audit.log import append_event
+    from trainmaster.train.cutting import CutRefused
+    from trainmaster.train.effects import record_intents
+
+    if session.get(TrainRow, plan.train_id) is not None:
+        raise CutRefused(f"train {plan.train_id} already exists")
+    session.add(
+        TrainRow(
+            id=plan.train_id,
+            kind=plan.kind,
+            version=plan.version,
+            state=TrainStatus.CUTTING.value,
+            branch=plan.branch,
+            tag=plan.tag,
+            commit_sha=plan.sha,
+            digest=None,
+            author=actor,
+            notes=plan.notes,
+            data=json.dumps({k: v for k, v in plan.as_dict().items() if k != "effects"}),
+            created_at=now,
+            updated_at=now,
+            row_version=1,
+        )
+    )
+    session.flush()
+    record_intents(session, plan.train_id, "", list(plan.effects), f"{plan.train_id}/cut", now)
+    append_event(
+        session,
+        actor=actor,
+        action="train.hotfix" if plan.kind == "hotfix" else "train.cut",
+        target=f"train/{plan.train_id}",
+        reason=reason,
+        payload=plan.as_dict(),
     )

@@ -7,7 +7,6 @@ state, intents and the audit event in one transaction before any effect (see eng
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -17,16 +16,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from trainmaster.adapters.git.repo import GitRepo
-from trainmaster.audit.log import append_event
 from trainmaster.config.model import Policy
 from trainmaster.errors import ConflictError, UsageError
 from trainmaster.notes.release import Context
-from trainmaster.rollout.port import DIGEST_REF, Target
+from trainmaster.rollout.port import DIGEST_REF
 from trainmaster.store import Store
-from trainmaster.store.models import TrainRow
-from trainmaster.train.cutting import CutPlan, CutRefused, plan_cut, plan_hotfix
-from trainmaster.train.effects import Checkpoint, Ports, no_checkpoint, record_intents
+from trainmaster.train.cutting import CutPlan, plan_cut, plan_hotfix
+from trainmaster.train.effects import Checkpoint, Ports, no_checkpoint
 from trainmaster.train.engine import Clock, Outcome, TrainEngine, system_clock
+from trainmaster.train.live import check_preview, target_for
 from trainmaster.train.model import (
     Abort,
     Approve,
@@ -37,11 +35,10 @@ from trainmaster.train.model import (
     Rollback,
     StageStatus,
     TrainState,
-    TrainStatus,
     Verified,
 )
 from trainmaster.train.queries import current_train, describe, latest_train, train_list
-from trainmaster.train.records import load_train_row, record_gate_results
+from trainmaster.train.records import load_train_row, record_cut, record_gate_results
 from trainmaster.train.rules import HOTFIX
 from trainmaster.train.verification import Verifier
 
@@ -127,40 +124,8 @@ class TrainService(TrainEngine):
         return replace(plan, notes=text, effects=effects)
 
     def _record_cut(self, plan: CutPlan, reason: str) -> None:
-        now = self.now()
         with self.store.transaction() as session:
-            if session.get(TrainRow, plan.train_id) is not None:
-                raise CutRefused(f"train {plan.train_id} already exists")
-            session.add(
-                TrainRow(
-                    id=plan.train_id,
-                    kind=plan.kind,
-                    version=plan.version,
-                    state=TrainStatus.CUTTING.value,
-                    branch=plan.branch,
-                    tag=plan.tag,
-                    commit_sha=plan.sha,
-                    digest=None,
-                    author=self.actor,
-                    notes=plan.notes,
-                    data=json.dumps({k: v for k, v in plan.as_dict().items() if k != "effects"}),
-                    created_at=now,
-                    updated_at=now,
-                    row_version=1,
-                )
-            )
-            session.flush()
-            record_intents(
-                session, plan.train_id, "", list(plan.effects), f"{plan.train_id}/cut", now
-            )
-            append_event(
-                session,
-                actor=self.actor,
-                action="train.hotfix" if plan.kind == HOTFIX else "train.cut",
-                target=f"train/{plan.train_id}",
-                reason=reason,
-                payload=plan.as_dict(),
-            )
+            record_cut(session, plan, actor=self.actor, reason=reason, now=self.now())
             self.checkpoint("intent-commit")
         self.checkpoint("after-intent")
         self.resume(plan.train_id)
@@ -247,6 +212,7 @@ class TrainService(TrainEngine):
         expected_version: int | None = None,
         dry_run: bool = False,
     ) -> Outcome:
+        self._check_preview(train_id, stage)
         try:
             return self.transition(
                 train_id,
@@ -300,14 +266,15 @@ class TrainService(TrainEngine):
             resume_first=False,  # an abort must work even when an effect keeps failing
         )
 
+    def _check_preview(self, train_id: str, stage: str) -> None:
+        if self.ports.cluster is not None:
+            check_preview(self.state(train_id), stage, self.ports.cluster, self.policy)
+
     def _revision_before(self, state: TrainState, action: ClusterAction) -> dict[str, Any]:
         if action.verb != "undo" or self.ports.cluster is None:
             return {}
-        return {
-            "revision_before": self.ports.cluster.status(
-                target_for(self.policy, action.stage)
-            ).revision
-        }
+        live = self.ports.cluster.status(target_for(self.policy, action.stage))
+        return {"revision_before": live.revision}
 
     def _serving(self, stage: str) -> str | None:
         if self.ports.cluster is None:
@@ -334,17 +301,3 @@ class TrainService(TrainEngine):
     def list(self) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
             return train_list(session)
-
-
-def target_for(policy: Policy, stage: str) -> Target:
-    """The rollout target of a stage (the rollout feature decides namespace and name)."""
-    from trainmaster.rollout.backends import target_for as rollout_target
-
-    return rollout_target(policy, stage)
-
-
-def parse_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as e:
-        raise UsageError(f"{value!r} is not an ISO 8601 time") from e
