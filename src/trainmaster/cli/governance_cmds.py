@@ -110,7 +110,8 @@ def apply_cmd(
         typer.confirm(f"apply {pending} changes?", abort=True)
     from trainmaster.adapters.github.governance import GitHubGovernance
 
-    outcomes = service.apply(plans, GitHubGovernance(client), _recorder(state, reason))
+    record = _recorder(state, reason, echo=not as_json)
+    outcomes = service.apply(plans, GitHubGovernance(client), record)
     client.close()
     _show_outcomes(outcomes, as_json)
     error = service.exit_error(plans, outcomes)
@@ -178,9 +179,9 @@ def _show_outcomes(outcomes: list[Outcome], as_json: bool) -> None:
         emit_json(outcome_json(outcomes))
         return
     out = console()
+    landed = sum(len(o.landed) for o in outcomes)
+    out.print(f"{landed} changes applied to {sum(1 for o in outcomes if o.landed)} repositories")
     for o in outcomes:
-        for a in o.landed:
-            out.print(f"applied  {o.repo}  {a.op} {a.resource}", markup=False)
         if o.failed is not None:
             out.print(f"FAILED   {o.repo}  {o.failed.op} {o.failed.resource}", markup=False)
         for a in o.skipped:
@@ -205,10 +206,11 @@ def _raise_for(plans: list[RepoPlan]) -> None:
         raise error
 
 
-def _recorder(state: Context, reason: str) -> Callable[[str, Action], None]:
+def _recorder(state: Context, reason: str, echo: bool) -> Callable[[str, Action], None]:
+    """Audit each write as it lands, and say so at once (writes on github.com are spaced)."""
     from trainmaster.audit.log import append_event
 
-    store, actor = state.store(), state.actor
+    store, actor, out = state.store(), state.actor, console()
 
     def record(repo: str, action: Action) -> None:
         with store.transaction() as session:
@@ -220,5 +222,7 @@ def _recorder(state: Context, reason: str) -> Callable[[str, Action], None]:
                 reason=reason,
                 payload={**action.as_json(), "changes": list(action.changes)},
             )
+        if echo:
+            out.print(f"applied  {repo}  {action.op} {action.resource}", markup=False)
 
     return record
