@@ -3,6 +3,7 @@ cut and the promotion (the seed's "export stage→prod dashboards at cut time").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,7 +11,7 @@ from trainmaster.config.model import Policy, Signal
 from trainmaster.errors import TrainmasterError
 from trainmaster.evidence.charts import Line, Panel, points_of, render
 from trainmaster.evidence.contents import Contents, signals_of, slug
-from trainmaster.evidence.record import TrainRecord, belongs_to
+from trainmaster.evidence.record import GateResult, TrainRecord, belongs_to
 from trainmaster.gates.port import Metrics
 
 BEFORE = timedelta(hours=1)  # how much history a moment's chart shows
@@ -25,8 +26,25 @@ class Moment:
     stage: str | None
 
 
+def charted(gates: Sequence[GateResult]) -> list[GateResult]:
+    """The results worth a chart: where each gate's verdict changed, and its last result.
+
+    A post-promotion watch stores a result every interval; charting each one would make dozens of
+    near-identical pictures (and minutes of rendering). Every result still has its JSON file."""
+    chosen: list[GateResult] = []
+    last: dict[tuple[str, str], GateResult] = {}
+    for gate in sorted(gates, key=lambda g: g.id):
+        key = (gate.stage, gate.gate)
+        before = last.get(key)
+        if before is not None and before.verdict != gate.verdict:
+            chosen.append(gate)
+        last[key] = gate
+    chosen.extend(g for g in last.values() if g not in chosen)
+    return sorted(chosen, key=lambda g: g.id)
+
+
 def gate_charts(record: TrainRecord, contents: Contents) -> None:
-    for gate in record.gates:
+    for gate in charted(record.gates):
         panels = []
         for signal in signals_of(gate.evidence):
             points = points_of(signal.get("points"))
