@@ -14,11 +14,21 @@ if TYPE_CHECKING:
     from trainmaster.adapters.github.client import GitHubClient
     from trainmaster.governance.model import Action, Outcome, RepoPlan
 
-Repos = Annotated[list[str] | None, typer.Option("--repo", help="OWNER/REPO (repeatable).")]
-Org = Annotated[str | None, typer.Option("--org", help="Every repo of this organization.")]
-Include = Annotated[list[str] | None, typer.Option("--include", help="Name pattern (with --org).")]
-Exclude = Annotated[list[str] | None, typer.Option("--exclude", help="Name pattern (with --org).")]
-ApiUrl = Annotated[str | None, typer.Option("--api-url", help="GitHub Enterprise Server API URL.")]
+Repos = Annotated[
+    list[str] | None, typer.Option("--repo", metavar="OWNER/REPO", help="Repository (repeatable).")
+]
+Org = Annotated[
+    str | None, typer.Option("--org", metavar="ORG", help="Every repo of this organization.")
+]
+Include = Annotated[
+    list[str] | None, typer.Option("--include", metavar="GLOB", help="Name pattern (with --org).")
+]
+Exclude = Annotated[
+    list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Name pattern (with --org).")
+]
+ApiUrl = Annotated[
+    str | None, typer.Option("--api-url", metavar="URL", help="GitHub Enterprise Server API URL.")
+]
 Concurrency = Annotated[int, typer.Option("--concurrency", min=1, max=32, help="Parallel reads.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
 

@@ -113,7 +113,10 @@ def exit_error(
     policies = [p for p in plans if p.error_kind == "policy"]
     if failed_writes or externals:
         count = len(failed_writes) + len(externals)
-        return ExternalError(f"{count} repositor{'y' if count == 1 else 'ies'} failed (see above)")
+        noun = "repository" if count == 1 else "repositories"
+        return ExternalError(f"{count} {noun} failed (see above)")
     if policies:
-        return PolicyError(f"{len(policies)} repositories cannot be planned (see above)")
+        count = len(policies)
+        noun = "repository" if count == 1 else "repositories"
+        return PolicyError(f"{count} {noun} cannot be planned (see above)")
     return None
