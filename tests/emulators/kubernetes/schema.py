@@ -9,7 +9,17 @@ from typing import Any
 
 import yaml
 
-CRD = Path("/work/shared/schemas/argo-rollouts/rollout-crd.yaml")
+_REPO = Path(__file__).resolve().parents[3]
+_CRD_PATH = Path("schemas") / "argo-rollouts" / "rollout-crd.yaml"
+# shared/ sits beside the repository (a session's checkout and CI's fresh clone alike).
+CRD = next(
+    (
+        p
+        for p in (_REPO.parent / "shared" / _CRD_PATH, Path("/work/shared") / _CRD_PATH)
+        if p.exists()
+    ),
+    _REPO.parent / "shared" / _CRD_PATH,
+)
 
 
 @functools.cache
