@@ -101,3 +101,26 @@ def test_an_unknown_option_is_a_usage_error_not_a_traceback(cli) -> None:  # typ
     assert result.code == 2
     assert "No such option: --bogus" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_command_map_names_exactly_what_each_module_registers() -> None:
+    import importlib
+
+    import typer
+
+    from trainmaster.cli.app import COMMAND_MODULES
+
+    for module, names in COMMAND_MODULES.items():
+        probe = typer.Typer()
+        importlib.import_module(module).register(probe)
+        registered = {c.name for c in probe.registered_commands} | {
+            g.name for g in probe.registered_groups
+        }
+        assert registered == set(names), module
+
+
+def test_global_options_are_skipped_to_find_the_command() -> None:
+    from trainmaster.cli.app import command_of
+
+    assert command_of(["--json", "--policy", "x.yaml", "--actor", "me", "train", "list"]) == "train"
+    assert command_of(["--debug"]) is None

@@ -37,19 +37,23 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Each module registers its commands with `register(app)`; add a feature by adding its module.
-COMMAND_MODULES = [
-    "trainmaster.cli.train_cmds",
-    "trainmaster.cli.policy_cmds",
-    "trainmaster.cli.store_cmds",
-    "trainmaster.cli.governance_cmds",
-    "trainmaster.cli.gate_cmds",
-    "trainmaster.cli.rollout_cmds",
-    "trainmaster.cli.checks_cmds",
-    "trainmaster.cli.evidence_cmds",
-    "trainmaster.cli.secrets_cmds",
-    "trainmaster.cli.demo_cmds",
-]
+# Each module registers its commands with `register(app)`; add a feature by adding its module and
+# the top-level names it registers. Only the module a command needs is imported: start-up time is
+# paid per command, not for the whole CLI (`--help` imports them all).
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "trainmaster.cli.train_cmds": ("train", "approve", "promote", "rollback", "notes", "announce"),
+    "trainmaster.cli.policy_cmds": ("init", "validate", "schema"),
+    "trainmaster.cli.store_cmds": ("db", "audit"),
+    "trainmaster.cli.governance_cmds": ("plan", "apply", "drift"),
+    "trainmaster.cli.gate_cmds": ("gate",),
+    "trainmaster.cli.rollout_cmds": ("rollout", "preview"),
+    "trainmaster.cli.checks_cmds": ("checks",),
+    "trainmaster.cli.evidence_cmds": ("evidence",),
+    "trainmaster.cli.secrets_cmds": ("secrets",),
+    "trainmaster.cli.demo_cmds": ("demo",),
+}
+_VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
+_registered: set[str] = set()
 
 
 def _version(value: bool) -> None:
@@ -76,8 +80,27 @@ def _root(
     )
 
 
-for _module in COMMAND_MODULES:
-    importlib.import_module(_module).register(app)
+def command_of(args: list[str]) -> str | None:
+    """The top-level command in `args`, skipping the global options (and their values)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def register_commands(command: str | None) -> None:
+    """Import and register the module of `command`, or every module when it is unknown."""
+    for module, names in COMMAND_MODULES.items():
+        if module not in _registered and (command is None or command in names):
+            importlib.import_module(module).register(app)
+            _registered.add(module)
+    if command is not None and not any(command in names for names in COMMAND_MODULES.values()):
+        register_commands(None)  # a typo: let the parser list every command
 
 
 def run(args: list[str]) -> int:
@@ -86,6 +109,7 @@ def run(args: list[str]) -> int:
 
     install()  # before anything can log: no resolved secret reaches a log line or a traceback
     debug = "--debug" in args
+    register_commands(None if "--help" in args else command_of(args))
     try:
         result = app(args=args, standalone_mode=False, prog_name="trainmaster")
         return int(result) if isinstance(result, int) else 0
