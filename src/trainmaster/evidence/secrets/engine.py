@@ -54,7 +54,8 @@ def engine() -> Iterator[None]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.settings import get_filters, get_settings, transient_settings
 
-    names: list[str] = [cls.__name__ for cls in get_mapping_from_secret_type_to_class().values()]
+    mapping: dict[str, type] = get_mapping_from_secret_type_to_class()
+    names = [plugin.__name__ for plugin in mapping.values()]
     plugins = [{"name": name} for name in names if name not in DISABLED_PLUGINS]
     with transient_settings({"plugins_used": plugins}):
         get_settings().disable_filters(*DISABLED_FILTERS)
