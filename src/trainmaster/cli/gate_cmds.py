@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.gates.inputs import GateInputs, InputResult
     from trainmaster.gates.result import GateReport
+    from trainmaster.rollout.port import Cluster
 
 gate_app = typer.Typer(
     help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
@@ -236,14 +237,20 @@ def watch_cmd(
     service: Annotated[str | None, typer.Option("--service", help="Service to watch.")] = None,
     prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
     train: Annotated[
-        str | None, typer.Option("--train", help="Record results for this train.")
+        str | None,
+        typer.Option(
+            "--train", help="The train being watched: results recorded, rollback through it."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the rollback plan only.")
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
 ) -> None:
-    """Post-promotion analysis: roll back on the first failing criterion; resumes on restart."""
+    """Post-promotion analysis: roll back on the first failing criterion; resumes on restart.
+
+    With --train the rollback goes through the train (its state, effect journal and audit), as
+    `trainmaster rollback --train` would; without it, straight through the cluster."""
     from trainmaster.gates.backends import local_scrape_urls, metrics_for
     from trainmaster.gates.watch import watch
     from trainmaster.rollout.backends import cluster_for, target_for
@@ -266,12 +273,20 @@ def watch_cmd(
             + (f" ({failing})" if failing else "")
         )
 
+    acting: Cluster = cluster
+    if train and not dry_run:
+        from trainmaster.train.watching import RollbackThroughTrain
+        from trainmaster.train.wiring import build_service
+
+        base = state.policy_path.resolve().parent
+        service = build_service(policy, state.store(), base, actor=state.actor, base_dir=base)
+        acting = RollbackThroughTrain(service, cluster, train, state.actor)
     try:
         outcome = watch(
             policy,
             env,
             metrics=metrics,
-            cluster=cluster,
+            cluster=acting,
             store=state.store(),
             duration=_duration(duration, "--for"),
             interval=_duration(interval, "--interval"),

@@ -200,8 +200,8 @@ class Story:
         return train
 
     def _watch(self, train: str) -> WatchOutcome:
-        from trainmaster.demo.watching import RollbackThroughTrain
         from trainmaster.gates.watch import watch
+        from trainmaster.train.watching import RollbackThroughTrain
 
         target = self._target("prod")
         url = self.s.cluster.endpoints(target).active
