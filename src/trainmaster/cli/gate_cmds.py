@@ -279,8 +279,8 @@ def watch_cmd(
         from trainmaster.train.wiring import build_service
 
         base = state.policy_path.resolve().parent
-        service = build_service(policy, state.store(), base, actor=state.actor, base_dir=base)
-        acting = RollbackThroughTrain(service, cluster, train, state.actor)
+        trains = build_service(policy, state.store(), base, actor=state.actor, base_dir=base)
+        acting = RollbackThroughTrain(trains, cluster, train, state.actor)
     try:
         outcome = watch(
             policy,
