@@ -66,7 +66,8 @@ def _redacted(value: Any) -> Any:
     return value
 
 
-def _to_event(row: AuditEventRow) -> AuditEvent:
+def event_from_row(row: AuditEventRow) -> AuditEvent:
+    """The chain's view of a stored row (what is hashed, exactly as stored)."""
     return AuditEvent(
         seq=row.seq,
         at=row.at,
@@ -98,7 +99,7 @@ class AuditLog:
             query = query.where(AuditEventRow.action == action)
         with self.store.transaction() as session:
             rows = session.execute(query.order_by(AuditEventRow.seq)).scalars().all()
-            events = [_to_event(r) for r in rows]
+            events = [event_from_row(r) for r in rows]
         yield from events
 
     def verify(self) -> int | None:

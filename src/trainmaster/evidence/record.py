@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from trainmaster.audit.chain import GENESIS, AuditEvent
+from trainmaster.audit.log import event_from_row
 from trainmaster.errors import UsageError
 from trainmaster.store import Store
 from trainmaster.store.models import (
@@ -176,7 +177,7 @@ def _governance(store: Store, *, before_seq: int | None) -> tuple[AuditEvent, ..
         rows = session.execute(
             query.order_by(AuditEventRow.seq.desc()).limit(GOVERNANCE_EVENTS)
         ).scalars()
-        return tuple(reversed([_event(r) for r in rows]))
+        return tuple(reversed([event_from_row(r) for r in rows]))
 
 
 def _train(row: TrainRow) -> TrainInfo:
@@ -213,22 +214,8 @@ def _excerpt(store: Store, train_id: str) -> AuditExcerpt:
             .where(AuditEventRow.seq >= seqs[0] - 1, AuditEventRow.seq <= seqs[-1])
             .order_by(AuditEventRow.seq)
         ).scalars()
-        events = [_event(r) for r in rows]
+        events = [event_from_row(r) for r in rows]
     before = [e for e in events if e.seq < seqs[0]]
     start_prev = before[-1].hash if before else GENESIS
     run = tuple(e for e in events if e.seq >= seqs[0])
     return AuditExcerpt(start_prev, run, frozenset(seqs))
-
-
-def _event(row: AuditEventRow) -> AuditEvent:
-    return AuditEvent(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        target=row.target,
-        reason=row.reason,
-        payload=row.payload,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
