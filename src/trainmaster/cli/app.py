@@ -47,6 +47,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.governance_cmds": ("plan", "apply", "drift"),
     "trainmaster.cli.gate_cmds": ("gate",),
     "trainmaster.cli.rollout_cmds": ("rollout", "preview"),
+    "trainmaster.cli.local_cmds": ("local",),
     "trainmaster.cli.checks_cmds": ("checks",),
     "trainmaster.cli.evidence_cmds": ("evidence",),
     "trainmaster.cli.secrets_cmds": ("secrets",),

@@ -51,7 +51,8 @@ def _target(state: Context, ns: str | None, name: str | None, stage: str | None)
 def _cluster(state: Context) -> Any:
     from trainmaster.rollout.backends import cluster_for
 
-    return cluster_for(state.policy, base_dir=state.policy_path.resolve().parent)
+    # shared: on the local backend, releases must outlive this invocation (a running supervisor)
+    return cluster_for(state.policy, base_dir=state.policy_path.resolve().parent, shared=True)
 
 
 def _audit(state: Context, reason: str) -> Any:

@@ -122,6 +122,11 @@ class LocalCluster:
         active = slot.proxy.url if slot.active is not None else None
         return Endpoints(active, slot.pending.url if slot.pending else None)
 
+    def slots(self) -> list[Slot]:
+        """Every rollout this cluster runs (for the supervisor's overview)."""
+        with self._lock:
+            return list(self._slots.values())
+
     def status(self, target: Target) -> RolloutState:
         slot = self._slots.get((target.namespace, target.name))
         if slot is None or slot.active is None:

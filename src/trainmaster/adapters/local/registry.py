@@ -27,6 +27,12 @@ def local_cluster(policy: Policy, base_dir: Path) -> LocalCluster:
     return cluster
 
 
+def owned(base_dir: Path) -> LocalCluster | None:
+    """The open local cluster this process already owns for `base_dir`, if any."""
+    cluster = _clusters.get(base_dir.resolve())
+    return cluster if cluster is not None and not cluster.closed else None
+
+
 def close_all() -> None:
     for cluster in list(_clusters.values()):
         cluster.close()
