@@ -108,7 +108,7 @@ def stop(typer_ctx: typer.Context) -> None:
 def status(typer_ctx: typer.Context) -> None:
     """Show the supervisor and each rollout's proxy and colours (exit 1 when not running)."""
     from trainmaster.adapters.local.client import LocalClient
-    from trainmaster.adapters.local.supervisor import running
+    from trainmaster.adapters.local.supervisor import policy_digest, running
     from trainmaster.errors import CheckFailed
 
     state = ctx(typer_ctx)
@@ -125,6 +125,11 @@ def status(typer_ctx: typer.Context) -> None:
     finally:
         client.close()
     overview["url"] = info.url
+    overview["policy_current"] = info.policy_digest in ("", policy_digest(state.policy))
+    if not overview["policy_current"]:
+        console(stderr=True).print(
+            "warning: the policy changed since the supervisor started: restart it", markup=False
+        )
     if state.json_output:
         emit_json(overview)
         return

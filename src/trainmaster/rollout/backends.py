@@ -36,7 +36,13 @@ def _local(policy: Policy, base_dir: Path, shared: bool) -> Cluster:
     supervisor = running(base_dir)
     if supervisor is not None:
         from trainmaster.adapters.local.client import LocalClient
+        from trainmaster.adapters.local.supervisor import policy_digest
 
+        if supervisor.policy_digest not in ("", policy_digest(policy)):
+            raise UsageError(
+                f"the local target for {base_dir} runs another version of the policy: restart "
+                "it (`trainmaster local stop`, then `trainmaster local serve --detach`)"
+            )
         return LocalClient(supervisor)
     if shared and owned(base_dir) is None:
         raise UsageError(

@@ -31,11 +31,11 @@ def test_rollout_commands_drive_the_local_target(cli, tmp_path: Path, local_poli
         (artifact / "VERSION").write_text(version)
     # This process owns the local target, so the CLI may run releases in it.
     cluster = local_cluster(parse_policy(local_policy.read_text()), tmp_path)
-    assert cli("rollout", "deploy", V1, "--stage", "prod").code == 0
-    assert cli("rollout", "deploy", V2, "--stage", "prod").code == 0
+    assert cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it").code == 0
+    assert cli("rollout", "deploy", V2, "--stage", "prod", "--reason", "ship it").code == 0
     dry = cli("rollout", "promote", "--stage", "prod", "--dry-run")
     assert dry.code == 0 and 'local {"switch": {"to": "pending"}}' in dry.out
-    assert cli("rollout", "promote", "--stage", "prod").code == 0
+    assert cli("rollout", "promote", "--stage", "prod", "--reason", "ship it").code == 0
 
     url = cluster.endpoints(Target("prod", "maestro", "maestro")).active
     assert url is not None and httpx.get(url).text.strip() == "version 2.0.0"
@@ -58,7 +58,7 @@ def test_rollout_commands_drive_the_local_target(cli, tmp_path: Path, local_poli
 def test_without_a_supervisor_the_cli_refuses_to_start_releases_that_would_die_with_it(
     cli, local_policy: Path
 ):
-    result = cli("rollout", "deploy", V1, "--stage", "prod")
+    result = cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it")
     assert result.code == 2
     assert "start it with `trainmaster local serve --detach`" in result.err
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1

@@ -99,11 +99,13 @@ def supervisor(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Superv
 
 def test_separate_invocations_share_one_local_target(cli, tmp_path: Path, supervisor):
     process, _ = supervisor
-    assert cli("rollout", "deploy", V1, "--stage", "prod").code == 0
-    assert cli("rollout", "deploy", V2, "--stage", "prod").code == 0
+    assert cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it").code == 0
+    assert cli("rollout", "deploy", V2, "--stage", "prod", "--reason", "ship it").code == 0
     paused = json.loads(cli("--json", "rollout", "status", "--stage", "prod").out)
     assert paused["phase"] == "Paused" and paused["stable"] == V1 and paused["preview"] == V2
-    promoted = trainmaster(tmp_path, "rollout", "promote", "--stage", "prod", "--reason", "ok")
+    promoted = trainmaster(
+        tmp_path, "rollout", "promote", "--stage", "prod", "--reason", "dashboards green"
+    )
     assert promoted.returncode == 0, promoted.stderr
 
     overview = json.loads(trainmaster(tmp_path, "--json", "local", "status").stdout)
@@ -114,7 +116,7 @@ def test_separate_invocations_share_one_local_target(cli, tmp_path: Path, superv
     status = json.loads(cli("--json", "rollout", "status", "--stage", "prod").out)
     assert status["stable"] == V1 and status["phase"] == "Healthy"
 
-    bad = cli("rollout", "undo", "--stage", "prod", "--to-revision", "9")
+    bad = cli("rollout", "undo", "--stage", "prod", "--to-revision", "9", "--reason", "back")
     assert bad.code == 2 and "unable to find revision 9" in bad.err
     audit = json.loads(cli("--json", "audit", "log").out)
     actions = [e["action"] for e in audit]
@@ -130,7 +132,9 @@ def test_separate_invocations_share_one_local_target(cli, tmp_path: Path, superv
     assert gone.code == 2 and "trainmaster local serve --detach" in gone.err
 
 
-def test_the_control_api_wants_the_token_and_listens_on_loopback_only(tmp_path: Path, supervisor):
+def test_the_control_api_wants_the_token_and_listens_on_loopback_only(
+    cli, tmp_path: Path, supervisor
+):
     process, info = supervisor
     assert (info_path(tmp_path).stat().st_mode & 0o777) == 0o600
     url = info.url + "/v1/health"
@@ -155,6 +159,12 @@ def test_the_control_api_wants_the_token_and_listens_on_loopback_only(tmp_path: 
     client.close()
     assert listening_addresses(process.pid) == {"0100007F"}  # 127.0.0.1, nothing else
 
+    policy = tmp_path / "trainmaster.yaml"  # edited after the supervisor read it
+    policy.write_text(policy.read_text().replace("scale_down_delay: 30m", "scale_down_delay: 1m"))
+    changed = cli("rollout", "status", "--stage", "prod")
+    assert changed.code == 2 and "runs another version of the policy" in changed.err
+    assert "policy changed" in cli("local", "status").err
+
 
 def test_a_stale_record_is_replaced_and_sigterm_stops_every_release(cli, tmp_path: Path):
     base = workspace(tmp_path)
@@ -162,14 +172,15 @@ def test_a_stale_record_is_replaced_and_sigterm_stops_every_release(cli, tmp_pat
                           capture_output=True, text=True, check=True)  # fmt: skip
     stale = SupervisorInfo("http://127.0.0.1:9", "t", int(dead.stdout), str(base), "x")
     write_info(base, stale)
-    refused = cli("rollout", "deploy", V1, "--stage", "prod")  # a dead pid is not a supervisor
+    # a dead pid is not a supervisor
+    refused = cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it")
     assert refused.code == 2 and "local serve --detach" in refused.err
 
     started = trainmaster(base, "local", "serve", "--detach")
     assert started.returncode == 0 and "stale" in started.stderr, started.stderr
     info = read_info(base)
     assert info is not None and info.pid != stale.pid
-    assert cli("rollout", "deploy", V1, "--stage", "prod").code == 0
+    assert cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it").code == 0
     assert trainmaster(base, "local", "serve", "--detach").returncode == 0  # already running
     shown = cli("local", "status")
     assert shown.code == 0 and "active: blue" in shown.out

@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 from trainmaster.adapters.local import wire
 from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour
 from trainmaster.adapters.local.process import Release
-from trainmaster.adapters.local.supervisor import SupervisorInfo, new_token, remove_info, write_info
+from trainmaster.adapters.local.supervisor import (
+    SupervisorInfo,
+    new_token,
+    policy_digest,
+    remove_info,
+    write_info,
+)
 from trainmaster.errors import ConflictError, TrainmasterError, UsageError
 
 if TYPE_CHECKING:
@@ -214,7 +220,10 @@ async def _serve(cluster: LocalCluster, policy_path: Path, base_dir: Path) -> No
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"
-    write_info(base_dir, SupervisorInfo(url, token, os.getpid(), str(base_dir), str(policy_path)))
+    digest = policy_digest(cluster.policy)
+    write_info(
+        base_dir, SupervisorInfo(url, token, os.getpid(), str(base_dir), str(policy_path), digest)
+    )
     print(f"local target supervisor on {url} (pid {os.getpid()})", flush=True)
     try:
         await stopping.wait()

@@ -9,11 +9,16 @@ it is ignored, and replaced by the next supervisor.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trainmaster.config import Policy
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,15 @@ class SupervisorInfo:
     token: str  # bearer token every request must carry
     pid: int
     base_dir: str
-    policy: str
+    policy: str  # the policy file it serves
+    policy_digest: str = ""  # of the policy as it was parsed at start: see `policy_digest`
+
+
+def policy_digest(policy: Policy) -> str:
+    """Names the parsed policy. The supervisor decides from the policy it started with (auto-
+    promotion, scale-down delay, the release command), so a CLI holding another one must not
+    drive it as if they agreed."""
+    return hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
 
 
 def info_path(base_dir: Path) -> Path:
