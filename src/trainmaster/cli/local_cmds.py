@@ -40,12 +40,25 @@ def _clear_stale(state: Context, base_dir: Path) -> SupervisorInfo | None:
         return None
     if pid_alive(found.pid) and answers(found):
         return found
-    why = "is gone" if not pid_alive(found.pid) else "does not answer"
-    console(stderr=True).print(
-        f"replacing a stale {info_path(base_dir)} (pid {found.pid} {why})", markup=False
-    )
+    gone = not pid_alive(found.pid)
+    why = "is gone" if gone else "does not answer"
+    err = console(stderr=True)
+    err.print(f"replacing a stale {info_path(base_dir)} (pid {found.pid} {why})", markup=False)
     info_path(base_dir).unlink(missing_ok=True)
+    if gone:
+        _stop_orphans(base_dir, found.pid)
     return None
+
+
+def _stop_orphans(base_dir: Path, pid: int) -> None:
+    from trainmaster.adapters.local.daemon import stop_orphans
+
+    stopped = stop_orphans(base_dir)
+    if stopped:
+        console(stderr=True).print(
+            f"stopped {len(stopped)} release(s) left running by supervisor pid {pid}",
+            markup=False,
+        )
 
 
 @local_app.command("serve")
@@ -97,6 +110,7 @@ def stop(typer_ctx: typer.Context) -> None:
         return
     if not pid_alive(found.pid):
         info_path(base_dir).unlink(missing_ok=True)
+        _stop_orphans(base_dir, found.pid)
         _say(state, f"removed a stale supervisor record (pid {found.pid} is gone)",
              {"stopped": False, "stale_pid": found.pid})  # fmt: skip
         return

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.adapters.local.test_local_cluster import V1, V2, local_policy_text
-from trainmaster.adapters.local.supervisor import SupervisorInfo, info_path, read_info, write_info
+from trainmaster.adapters.local.supervisor import SupervisorInfo, info_path, pid_alive, read_info
 
 pytestmark = pytest.mark.slow
 
@@ -166,22 +166,28 @@ def test_the_control_api_wants_the_token_and_listens_on_loopback_only(
     assert "policy changed" in cli("local", "status").err
 
 
-def test_a_stale_record_is_replaced_and_sigterm_stops_every_release(cli, tmp_path: Path):
-    base = workspace(tmp_path)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    stale = SupervisorInfo("http://127.0.0.1:9", "t", int(dead.stdout), str(base), "x")
-    write_info(base, stale)
-    # a dead pid is not a supervisor
+def test_after_a_crash_the_next_supervisor_stops_the_orphans_and_sigterm_stops_all(
+    cli, tmp_path: Path, supervisor
+):
+    crashed, _ = supervisor
+    assert cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it").code == 0
+    overview = json.loads(cli("--json", "local", "status").out)
+    orphan = overview["rollouts"][0]["active"]["pid"]
+    crashed.kill()  # SIGKILL: no chance to stop its releases
+    crashed.wait(10)
+    assert pid_alive(orphan) and read_info(tmp_path) is not None  # a stale record
     refused = cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it")
     assert refused.code == 2 and "local serve --detach" in refused.err
 
-    started = trainmaster(base, "local", "serve", "--detach")
-    assert started.returncode == 0 and "stale" in started.stderr, started.stderr
-    info = read_info(base)
-    assert info is not None and info.pid != stale.pid
-    assert cli("rollout", "deploy", V1, "--stage", "prod", "--reason", "ship it").code == 0
-    assert trainmaster(base, "local", "serve", "--detach").returncode == 0  # already running
+    started = trainmaster(tmp_path, "local", "serve", "--detach")
+    assert started.returncode == 0, started.stderr
+    assert "stale" in started.stderr and "stopped 1 release(s)" in started.stderr
+    assert not pid_alive(orphan)
+    info = read_info(tmp_path)
+    assert info is not None and info.pid != crashed.pid
+    assert cli("rollout", "deploy", V2, "--stage", "prod", "--reason", "ship it").code == 0
+    again = trainmaster(tmp_path, "local", "serve", "--detach")
+    assert again.returncode == 0 and "already running" in again.stdout
     shown = cli("local", "status")
     assert shown.code == 0 and "active: blue" in shown.out
 
@@ -190,5 +196,5 @@ def test_a_stale_record_is_replaced_and_sigterm_stops_every_release(cli, tmp_pat
     while processes_under(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert processes_under(tmp_path) == []
-    assert not info_path(base).exists()
+    assert not info_path(tmp_path).exists()
     assert cli("local", "status").code == 1

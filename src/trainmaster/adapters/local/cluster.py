@@ -52,9 +52,12 @@ def colour(release: Release | None) -> str | None:
 class LocalCluster:
     backend = "local"
 
-    def __init__(self, policy: Policy, base_dir: Path) -> None:
+    def __init__(
+        self, policy: Policy, base_dir: Path, *, release_env: dict[str, str] | None = None
+    ) -> None:
         self.policy = policy
         self.base_dir = base_dir
+        self.release_env = release_env  # added to each release's environment
         self.settings = policy.backends.local
         self._loop: EventLoopThread | None = None
         self._slots: dict[tuple[str, str], Slot] = {}
@@ -94,7 +97,7 @@ class LocalCluster:
     def _launch(self, target: Target, image: str, revision: int) -> Release:
         release = self._release(image, revision)
         log = self.base_dir / ".trainmaster" / "local" / f"{target.namespace}-{revision}.log"
-        release.start(log)
+        release.start(log, self.release_env)
         try:
             release.wait_healthy()
         except Exception:

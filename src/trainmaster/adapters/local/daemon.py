@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from trainmaster.adapters.local.supervisor import (
+    RELEASE_MARK,
     SupervisorInfo,
     info_path,
     pid_alive,
@@ -75,6 +76,41 @@ def stop(info: SupervisorInfo, timeout: float = 20.0) -> None:
             raise ExternalError(f"the local target supervisor (pid {info.pid}) did not stop")
         time.sleep(0.05)
     remove_info(Path(info.base_dir), info.pid)  # if it could not remove its own record
+    stop_orphans(Path(info.base_dir))
+
+
+def orphaned_releases(base_dir: Path) -> list[int]:
+    """The process groups of releases started by a supervisor of `base_dir` (marked in their
+    environment) that still run. Only orphans when no supervisor of `base_dir` is alive."""
+    mark = f"{RELEASE_MARK}={base_dir}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        pid = int(entry.name)
+        try:
+            marked = mark in (entry / "environ").read_bytes().split(b"\0")
+            leader = os.getpgid(pid) == pid  # each release leads its own process group
+        except OSError:
+            continue
+        if marked and leader:
+            found.append(pid)
+    return found
+
+
+def stop_orphans(base_dir: Path, grace: float = 3.0) -> list[int]:
+    """Stop what a dead supervisor of `base_dir` left running: SIGTERM, then SIGKILL."""
+    groups = orphaned_releases(base_dir)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pgid in groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
+        deadline = time.monotonic() + grace
+        while any(pid_alive(p) for p in groups) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not any(pid_alive(p) for p in groups):
+            break
+    return groups
 
 
 def _is_supervisor(pid: int) -> bool:

@@ -47,13 +47,15 @@ class Release:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, log: Path) -> None:
+    def start(self, log: Path, extra_env: dict[str, str] | None = None) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, **extra_env} if extra_env else None
         with log.open("ab") as out:
             try:
                 self.process = subprocess.Popen(
                     self.argv,
                     cwd=self.workdir,
+                    env=env,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,

@@ -24,6 +24,7 @@ from trainmaster.adapters.local import wire
 from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour
 from trainmaster.adapters.local.process import Release
 from trainmaster.adapters.local.supervisor import (
+    RELEASE_MARK,
     SupervisorInfo,
     new_token,
     policy_digest,
@@ -194,7 +195,7 @@ def serve(policy: Policy, policy_path: Path, base_dir: Path) -> None:
     """Run the supervisor until SIGTERM, SIGINT or `POST /v1/stop`; then stop every child."""
     import atexit
 
-    cluster = LocalCluster(policy, base_dir)
+    cluster = LocalCluster(policy, base_dir, release_env={RELEASE_MARK: str(base_dir)})
     atexit.register(cluster.close)  # also if the loop itself fails
     try:
         asyncio.run(_serve(cluster, policy_path, base_dir))

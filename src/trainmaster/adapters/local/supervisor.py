@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from trainmaster.config import Policy
 
 
+# Set in the environment of every release a supervisor starts (value: its base_dir), so that the
+# releases of a supervisor that died without stopping them (SIGKILL, a crash) can be found.
+RELEASE_MARK = "TRAINMASTER_LOCAL_TARGET"
+
+
 @dataclass(frozen=True)
 class SupervisorInfo:
     url: str  # http://127.0.0.1:<port>, the control API
