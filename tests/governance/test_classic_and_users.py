@@ -24,7 +24,7 @@ def test_classic_protection_is_applied_once_and_pinned_to_the_app(
 ) -> None:
     populate(github_emulator, ["acme/api"])
     policy = write_policy(github_emulator, tmp_path, ("mode: rulesets", "mode: branch-protection"))
-    first = cli("--policy", str(policy), "apply", "--yes")
+    first = cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos")
     assert first.code == 0, first.err
     protection = github_emulator.state.protections[("acme/api", "main")]
     assert protection["enforce_admins"] is True and protection["signatures"] is True
@@ -35,7 +35,7 @@ def test_classic_protection_is_applied_once_and_pinned_to_the_app(
     assert protection["required_pull_request_reviews"]["required_approving_review_count"] == 2
     assert len(github_emulator.state.rulesets["acme/api"]) == 2  # release/* and v* only
     writes = len(github_emulator.writes())
-    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    assert cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos").code == 0
     assert len(github_emulator.writes()) == writes
     protection["signatures"] = False  # someone turned signed commits off
     drift = cli("--policy", str(policy), "drift", "--json")
@@ -54,7 +54,7 @@ def test_user_reviewers_resolve_by_login_and_unknown_login_is_named(
         tmp_path,
         ("        - team: sre\n", "        - team: sre\n        - user: octocat\n"),
     )
-    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    assert cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos").code == 0
     reviewers = github_emulator.state.environments["acme/api"]["prod"]["reviewers"]
     assert {"type": "User", "id": octo["id"]} in reviewers
     assert cli("--policy", str(policy), "drift").code == 0
@@ -73,13 +73,13 @@ def test_switching_to_classic_mode_retires_the_default_branch_ruleset_after_prot
 ) -> None:
     populate(github_emulator, ["acme/api"])
     policy = write_policy(github_emulator, tmp_path)
-    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    assert cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos").code == 0
     policy = write_policy(github_emulator, tmp_path, ("mode: rulesets", "mode: branch-protection"))
     plan = json.loads(cli("--policy", str(policy), "plan", "--json").out)
     ops = [(a["method"], a["resource"]) for a in plan["repos"][0]["actions"]]
     assert ops[-1] == ("DELETE", "ruleset:trainmaster: default branch")
     assert ops[0] == ("PUT", "branch-protection:main")
-    assert cli("--policy", str(policy), "apply", "--yes").code == 0
+    assert cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos").code == 0
     names = {r["name"] for r in github_emulator.state.rulesets["acme/api"].values()}
     assert names == {"trainmaster: release branches", "trainmaster: release tags"}
     assert cli("--policy", str(policy), "drift").code == 0

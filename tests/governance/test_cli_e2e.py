@@ -34,7 +34,7 @@ def test_seed_plan_json_then_apply_then_noop_then_drift(
             assert set(action) == {"op", "resource", "method", "path", "body"}
     assert github_emulator.writes() == []  # planning never writes
 
-    applied = run(cli, policy_file, "apply", "--yes")
+    applied = run(cli, policy_file, "apply", "--yes", "--reason", "onboard the repos")
     assert applied.code == 0, applied.err
     assert len(github_emulator.writes()) == 20
     state = github_emulator.state
@@ -50,7 +50,7 @@ def test_seed_plan_json_then_apply_then_noop_then_drift(
     assert patterns == {("release/*", "branch"), ("hotfix/*", "branch"), ("main", "branch")}
 
     before = len(github_emulator.writes())
-    again = run(cli, policy_file, "apply", "--yes")
+    again = run(cli, policy_file, "apply", "--yes", "--reason", "onboard the repos")
     assert again.code == 0 and "no changes" in again.out
     assert len(github_emulator.writes()) == before
     assert run(cli, policy_file, "drift").code == 0
@@ -72,7 +72,7 @@ def test_seed_plan_json_then_apply_then_noop_then_drift(
     }
     human = run(cli, policy_file, "drift")
     assert "required_approving_review_count" in human.out and human.code == 1
-    assert run(cli, policy_file, "apply", "--yes").code == 0
+    assert run(cli, policy_file, "apply", "--yes", "--reason", "onboard the repos").code == 0
     assert run(cli, policy_file, "drift").code == 0
 
 

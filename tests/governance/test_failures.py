@@ -32,7 +32,7 @@ def test_unknown_team_stops_that_org_before_any_write(
     populate(github_emulator, ["acme/api"])
     github_emulator.state.add_repo("beta/app")  # org beta has no such teams
     policy = policy_for(github_emulator, tmp_path, ["acme/api", "beta/app"])
-    result = cli("--policy", str(policy), "apply", "--yes")
+    result = cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos")
     assert result.code == 2
     (line, summary) = error_lines(result.err)
     assert line.startswith("error: beta/app: governance.environments.stage.reviewers.0.team")
@@ -56,7 +56,7 @@ def test_missing_repo_or_permission_is_external_and_others_continue(
     if setup == "forbidden":
         github_emulator.state.add_repo("acme/ghost").forbidden = True
     policy = policy_for(github_emulator, tmp_path, ["acme/api", "acme/ghost"])
-    result = cli("--policy", str(policy), "apply", "--yes")
+    result = cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos")
     assert result.code == 4
     assert error_lines(result.err)[0].startswith(f"error: {expected}")
     assert written_repos(github_emulator) == {"acme/api"}
@@ -70,7 +70,9 @@ def test_a_422_stops_the_repo_reports_what_landed_and_the_rerun_resumes(
     github_emulator.fail(
         "status", method="PUT", path=r"^/repos/acme/api/environments/prod$", status=422
     )
-    result = cli("--policy", str(policy), "--json", "apply", "--yes")
+    result = cli(
+        "--policy", str(policy), "--json", "apply", "--yes", "--reason", "onboard the repos"
+    )
     assert result.code == 4
     outcome = {r["repo"]: r for r in json.loads(result.out)["repos"]}
     api = outcome["acme/api"]
@@ -83,7 +85,9 @@ def test_a_422_stops_the_repo_reports_what_landed_and_the_rerun_resumes(
     assert "rejected by GitHub (HTTP 422)" in api["error"]
     assert len(api["not_attempted"]) == 6
     assert outcome["acme/web"]["failed"] is None and len(outcome["acme/web"]["landed"]) == 10
-    rerun = cli("--policy", str(policy), "--json", "apply", "--yes")
+    rerun = cli(
+        "--policy", str(policy), "--json", "apply", "--yes", "--reason", "onboard the repos"
+    )
     assert rerun.code == 0, rerun.err
     resumed = {r["repo"]: r for r in json.loads(rerun.out)["repos"]}
     assert len(resumed["acme/api"]["landed"]) == 7 and resumed["acme/web"]["landed"] == []
@@ -101,11 +105,11 @@ def test_faults_are_retried_and_a_lost_response_converges_without_duplicates(
     github_emulator.fail("status", method="PUT", path="/environments/prod$", status=502)
     # GitHub creates this branch policy but the connection drops before the answer
     github_emulator.fail("drop-after", method="POST", path="/prod/deployment-branch-policies$")
-    first = cli("--policy", str(policy), "apply", "--yes")
+    first = cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos")
     assert first.code == 4
     assert "no response from GitHub" in first.err
     assert github_emulator.secondary_sent == 1
-    second = cli("--policy", str(policy), "apply", "--yes")
+    second = cli("--policy", str(policy), "apply", "--yes", "--reason", "onboard the repos")
     assert second.code == 0, second.err
     assert cli("--policy", str(policy), "drift").code == 0
     state = github_emulator.state

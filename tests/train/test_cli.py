@@ -98,19 +98,35 @@ def test_a_train_through_the_cli(cli, project: FakeCluster, tmp_path: Path) -> N
     refused = cli("--actor", "captain", "approve", "v1.1.0", "--env", "stage", "--reason", "mine")
     assert refused.code == 5 and "may not approve" in refused.err
     assert (
-        cli("--actor", "alice", "approve", "v1.1.0", "--env", "stage", "--reason", "ok").code == 0
+        cli(
+            "--actor", "alice", "approve", "v1.1.0", "--env", "stage", "--reason", "dashboards ok"
+        ).code
+        == 0
     )
-    assert cli("--actor", "bob", "promote", "v1.1.0", "--env", "stage", "--reason", "go").code == 0
+    assert (
+        cli("--actor", "bob", "promote", "v1.1.0", "--env", "stage", "--reason", "gates green").code
+        == 0
+    )
     assert cli("train", "deploy", "v1.1.0", "--env", "prod").code == 0
     assert cli("train", "verify", "v1.1.0", "--env", "prod").code == 0
-    assert cli("--actor", "alice", "approve", "v1.1.0", "--env", "prod", "--reason", "ok").code == 0
-    early = cli("--actor", "bob", "promote", "v1.1.0", "--env", "prod", "--reason", "go")
+    assert (
+        cli(
+            "--actor", "alice", "approve", "v1.1.0", "--env", "prod", "--reason", "dashboards ok"
+        ).code
+        == 0
+    )
+    early = cli("--actor", "bob", "promote", "v1.1.0", "--env", "prod", "--reason", "gates green")
     assert early.code == 5
     assert (
         "1 of 2 distinct approvals" in early.err
         and "wait timer" not in early.err.split("approvals")[0]
     )
-    assert cli("--actor", "carol", "approve", "v1.1.0", "--env", "prod", "--reason", "ok").code == 0
+    assert (
+        cli(
+            "--actor", "carol", "approve", "v1.1.0", "--env", "prod", "--reason", "dashboards ok"
+        ).code
+        == 0
+    )
     plan = cli(
         "--json",
         "--actor",

@@ -52,6 +52,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.evidence_cmds": ("evidence",),
     "trainmaster.cli.secrets_cmds": ("secrets",),
     "trainmaster.cli.demo_cmds": ("demo",),
+    "trainmaster.cli.authz_cmds": ("authz",),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
 _registered: set[str] = set()

@@ -63,6 +63,9 @@ def build(
 
     state = ctx(typer_ctx)
     policy = state.policy
+    _require(state, "evidence.build", train)
+    if publish and not dry_run:
+        _require(state, "evidence.publish", train)
     extra: dict[str, Path] = {}
     for folder, files in (
         ("sbom", [sbom] if sbom else []),
@@ -181,6 +184,8 @@ def publish_cmd(
     state = ctx(typer_ctx)
     pinned = _public_key(public_key)
     train = verify_bundle(bundle, pinned).train
+    if not dry_run:
+        _require(state, "evidence.publish", train)
     published = _publish(state, bundle, repo, train, dry_run, tag=tag, public_key=pinned)
     if state.json_output:
         emit_json(published)
@@ -219,6 +224,12 @@ def keygen(
         )
     else:
         console().print(f"{private_path} (secret), {public_path}: {print_fp}", markup=False)
+
+
+def _require(state: Context, action: str, train: str) -> None:
+    from trainmaster.cli.authz_cmds import require, train_attributes
+
+    require(state, action, f"train/{train}", **train_attributes(state, train))
 
 
 def _evidence_dir(state: Context) -> Path:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
+from trainmaster.cli.context import Context, annotate, console, ctx, emit_json, step_summary
 from trainmaster.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -226,6 +226,17 @@ def _duration(text: str | None, flag: str) -> timedelta | None:
         raise UsageError(f"{flag}: {e}") from e
 
 
+def _may_roll_back(state: Context, env: str, where: str, train: str | None) -> None:
+    """The watch rolls back as its actor, so that person must be allowed to, before it starts:
+    a refusal found at the breach would leave the bad release serving. The reason is the
+    watch's own; the breach itself is recorded with the rollback."""
+    from trainmaster.cli.authz_cmds import require, train_attributes
+
+    reason = f"gate watch on {env}: automatic rollback when a rollback criterion fails"
+    require(state, "rollback", f"train/{train}" if train else where, reason, stage=env,
+            **train_attributes(state, train))  # fmt: skip
+
+
 @gate_app.command("watch")
 def watch_cmd(
     typer_ctx: typer.Context,
@@ -258,6 +269,8 @@ def watch_cmd(
     state = ctx(typer_ctx)
     policy = state.policy
     target = target_for(policy, env)
+    if not dry_run:
+        _may_roll_back(state, env, f"{target.namespace}/{target.name}", train)
     cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent)
     as_json = json_output or state.json_output
     scrape = local_scrape_urls(policy, cluster, target)

@@ -98,7 +98,7 @@ def apply_cmd(
     json_output: Json = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Apply without asking.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan only.")] = False,
-    reason: Annotated[str, typer.Option("--reason", help="Why (audited).")] = "governance apply",
+    reason: Annotated[str, typer.Option("--reason", help="Why (audited; required).")] = "",
 ) -> None:
     """Make GitHub match the policy: only the diff, idempotently, every write audited."""
     from trainmaster.errors import UsageError
@@ -118,6 +118,7 @@ def apply_cmd(
         if not sys.stdin.isatty():
             raise UsageError("apply changes GitHub: pass --yes (or --dry-run to see the plan)")
         typer.confirm(f"apply {pending} changes?", abort=True)
+    _require(state, org, repo, reason)
     from trainmaster.adapters.github.governance import GitHubGovernance
 
     record = _recorder(state, reason, echo=not as_json)
@@ -214,6 +215,14 @@ def _raise_for(plans: list[RepoPlan]) -> None:
     error = service.exit_error(plans)
     if error is not None:
         raise error
+
+
+def _require(state: Context, org: str | None, repos: list[str] | None, reason: str) -> None:
+    """Authorization right before the first write (a plan with no change needs none)."""
+    from trainmaster.cli.authz_cmds import require
+
+    where = f"github:{org}" if org else "github:" + ",".join(repos or state.policy.repos or ["-"])
+    require(state, "governance.apply", where, reason)
 
 
 def _recorder(state: Context, reason: str, echo: bool) -> Callable[[str, Action], None]:

@@ -64,6 +64,18 @@ def _audit(state: Context, reason: str) -> Any:
     return record
 
 
+def _authorize(typer_ctx: typer.Context, ns: str | None, name: str | None, stage: str | None,
+               action: str, dry_run: bool, reason: str) -> None:  # fmt: skip
+    """Authorization before any effect; a dry run sends nothing, so it is not asked."""
+    if dry_run:
+        return
+    from trainmaster.cli.authz_cmds import require
+
+    state = ctx(typer_ctx)
+    target = _target(state, ns, name, stage)
+    require(state, action, f"{target.namespace}/{target.name}", reason, stage=target.stage)
+
+
 def _run(typer_ctx: typer.Context, ns: str | None, name: str | None, stage: str | None,
          op: Operation, dry_run: bool, reason: str) -> Outcome:  # fmt: skip
     from trainmaster.rollout.service import execute
@@ -143,6 +155,7 @@ def deploy(typer_ctx: typer.Context,
     from trainmaster.rollout.plan import Operation
 
     op = Operation("deploy", image=require_digest(image), container=container)
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.deploy", dry_run, reason)
     _run(typer_ctx, ns, rollout, stage, op, dry_run, reason)
 
 
@@ -156,6 +169,7 @@ def pin(typer_ctx: typer.Context,
     from trainmaster.rollout.plan import Operation
 
     op = Operation("pin", image=require_digest(image), container=container)
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.pin", dry_run, reason)
     outcome = _run(typer_ctx, ns, rollout, stage, op, dry_run, reason)
     if go_live and outcome.applied:  # a pin is a rollback: live at once, not a paused preview
         _run(typer_ctx, ns, rollout, stage, Operation("promote", full=True), dry_run, reason)
@@ -171,6 +185,7 @@ def promote(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None,
     """Promote the preview colour (unpause; --full: status.promoteFull)."""
     from trainmaster.rollout.plan import Operation
 
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.promote", dry_run, reason)
     _run(typer_ctx, ns, rollout, stage, Operation("promote", full=full), dry_run, reason)
 
 
@@ -180,6 +195,7 @@ def abort(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: 
     """Abort the update: traffic stays on (or returns to) the stable colour."""
     from trainmaster.rollout.plan import Operation
 
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.abort", dry_run, reason)
     _run(typer_ctx, ns, rollout, stage, Operation("abort"), dry_run, reason)
 
 
@@ -191,6 +207,7 @@ def undo(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: S
     """Roll back to the previous revision (or --to-revision) and, by default, make it live."""
     from trainmaster.rollout.plan import Operation
 
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.undo", dry_run, reason)
     outcome = _run(typer_ctx, ns, rollout, stage, Operation("undo", to_revision=to_revision),
                    dry_run, reason)  # fmt: skip
     if go_live and outcome.applied:
@@ -218,6 +235,7 @@ def preview_up(typer_ctx: typer.Context, pr: PR,
     if dry_run:
         _emit(state, {"namespace": plan.namespace, "manifest": plan.manifest, "dry_run": True})
         return
+    _require(state, "preview.up", plan.namespace, reason)
     host = _cluster(state)
     if image is None:
         result = host.preview_up(plan.manifest)
@@ -245,6 +263,7 @@ def preview_down(typer_ctx: typer.Context, pr: PR, dry_run: DRY = False,
         _emit(state, {"namespace": namespace, "delete": True, "dry_run": True},
               f"would delete namespace {namespace}")  # fmt: skip
         return
+    _require(state, "preview.down", namespace, reason)
     deleted = _cluster(state).preview_down(namespace)
     if deleted:
         _audit(state, reason)("preview.down", namespace, {"namespace": namespace, "pr": pr})
@@ -262,6 +281,8 @@ def preview_sweep(typer_ctx: typer.Context,
     from trainmaster.rollout.previews import plan_sweep
 
     state = ctx(typer_ctx)
+    if not dry_run:
+        _require(state, "preview.sweep", "previews", reason)
     host, forge, repo = _cluster(state), _forge(state), repo or _repo(state)
     if forge is None or not repo:
         console(stderr=True).print("warning: no forge or repository: only expiry counts")
@@ -279,6 +300,12 @@ def preview_sweep(typer_ctx: typer.Context,
             _audit(state, reason)("preview.sweep", item["namespace"], item)
     if state.json_output:
         emit_json({"plan": items, "deleted": deleted, "dry_run": dry_run})
+
+
+def _require(state: Context, action: str, target: str, reason: str) -> None:
+    from trainmaster.cli.authz_cmds import require
+
+    require(state, action, target, reason)
 
 
 def _forge(state: Context) -> Any:

@@ -52,6 +52,22 @@ def _service(
     )
 
 
+def _require(
+    state: Context,
+    action: str,
+    target: str,
+    reason: str,
+    *,
+    stage: str | None = None,
+    train: str | None = None,
+) -> None:
+    """Authorization before any effect (dry runs change nothing, so they are not asked); the
+    train's own quorum rules still apply after this."""
+    from trainmaster.cli.authz_cmds import require, train_attributes
+
+    require(state, action, target, reason, stage=stage, **train_attributes(state, train))
+
+
 def _time(text: str | None) -> datetime:
     from trainmaster.cli.gate_cmds import parse_instant
 
@@ -165,6 +181,8 @@ def cut(
 ) -> None:
     """Cut the train: version, release branch, annotated tag, release draft with the notes."""
     state = ctx(typer_ctx)
+    if not dry_run:
+        _require(state, "train.cut", "train/next", override_reason or "")
     plan = _service(state, forge=True, dry_run=dry_run).cut(
         dry_run=dry_run, override_reason=override_reason
     )
@@ -182,6 +200,8 @@ def hotfix(
 ) -> None:
     """The hotfix lane: branch from a released tag, cherry-pick, patch version, back-merge PR."""
     state = ctx(typer_ctx)
+    if not dry_run:
+        _require(state, "train.hotfix", f"train/{from_tag}", reason)
     service = _service(state, forge=True, dry_run=dry_run)
     plan = service.hotfix(from_tag, pick, dry_run=dry_run, reason=reason)
     _show_plan(state, plan, dry_run, as_json)
@@ -345,6 +365,7 @@ def abort(
 ) -> None:
     """Abort a train that has not been released."""
     state = ctx(typer_ctx)
+    _require(state, "train.abort", f"train/{train}", reason, train=train)
     outcome = _service(state).abort(train, state.actor, reason)
     _show_outcome(state, outcome, f"{train} aborted", as_json)
 
@@ -377,6 +398,7 @@ def approve(
 ) -> None:
     """Approve a train's digest for a stage (distinct people, not its author, with a reason)."""
     state = ctx(typer_ctx)
+    _require(state, "approve", f"train/{train}", reason, stage=env, train=train)
     outcome = _service(state).approve(train, env, state.actor, reason)
     view = outcome.state.stage(env)
     live = len([a for a in view.approvals if not a.revoked])
@@ -397,6 +419,8 @@ def promote(
 ) -> None:
     """Promote a verified, approved digest (exit 5 listing every unmet rule)."""
     state = ctx(typer_ctx)
+    if not dry_run:
+        _require(state, "promote", f"train/{train}", reason, stage=env, train=train)
     outcome = _service(state).promote(
         train, env, state.actor, reason, override_freeze=override_freeze, dry_run=dry_run
     )
@@ -418,6 +442,9 @@ def rollback(
 ) -> None:
     """Roll a stage back in one command: pin the previous (or given) digest."""
     state = ctx(typer_ctx)
+    if not dry_run:
+        where = f"train/{train}" if train else f"stage/{env}"
+        _require(state, "rollback", where, reason, stage=env, train=train)
     outcome = _service(state).rollback(
         env, state.actor, reason, to, train_id=train, dry_run=dry_run
     )

@@ -390,12 +390,15 @@ ACTIONS = frozenset(
         "rollout.pin",
         "rollout.deploy",
         "rollout.abort",
+        "rollout.promote",
+        "rollout.undo",
         "governance.apply",
         "preview.up",
         "preview.down",
         "preview.sweep",
         "secrets.access",
         "evidence.build",
+        "evidence.publish",
         "gate.override",
         "dr.drill",
     }
@@ -418,6 +421,27 @@ class Role(Strict):
                 more = f" (did you mean {hint[0]!r}?)" if hint else ""
                 raise ValueError(f"unknown action {action!r}{more}")
         return value
+
+
+class Authorization(Strict):
+    """Who may take a risky action and whether they said why (docs/policy.md, `authorization`)."""
+
+    modules: list[str] = Field(
+        default_factory=list,
+        description="Rego files or folders, relative to the policy, added to the built-in bundle "
+        "(package trainmaster.authz; each `deny` adds a reason to refuse). *_test.rego files "
+        "hold unit tests, run only by `trainmaster authz test`.",
+    )
+    reason_min_length: int = Field(
+        4,
+        ge=1,
+        le=200,
+        description="Characters a reason-for-access needs on a risky action; 4 refuses 'ok'.",
+    )
+    production_stages: list[str] = Field(
+        default_factory=lambda: ["prod"],
+        description="Stages where rollout deploy and promote are risky (need a reason).",
+    )
 
 
 class Webhook(Strict):
@@ -509,6 +533,7 @@ class Policy(Strict):
     stages: dict[str, Stage] = Field(default_factory=dict)
     signals: dict[str, Signal] = Field(default_factory=dict)
     roles: dict[str, Role] = Field(default_factory=dict)
+    authorization: Authorization = Field(default_factory=Authorization)
     notify: Notify = Field(default_factory=Notify)
     evidence: Evidence = Field(default_factory=Evidence)
     store: Store = Field(default_factory=Store)

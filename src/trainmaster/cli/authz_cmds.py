@@ -1,0 +1,122 @@
+"""`authz check` (explain a decision) and `authz test` (the policy's Rego unit tests), and
+`require`, the one call every risky command makes before any effect."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from trainmaster.cli.context import Context, console, ctx, emit_json
+
+if TYPE_CHECKING:
+    from trainmaster.policy.model import AccessRequest, Decision
+    from trainmaster.policy.port import Authorizer
+
+authz_app = typer.Typer(help="Authorization: explain a decision, test the policy's Rego.")
+Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(authz_app, name="authz")
+
+
+def authorizer(state: Context) -> Authorizer:
+    from trainmaster.policy.wiring import authorizer_for
+
+    return authorizer_for(state.policy, state.policy_path.resolve().parent)
+
+
+def require(
+    state: Context,
+    action: str,
+    target: str,
+    reason: str = "",
+    *,
+    stage: str | None = None,
+    **attributes: Any,
+) -> Decision:
+    """Refuse (exit 5, audited as `authz.refused`, nothing else changed) unless the policy lets
+    the acting person take `action` on `target` for `reason`."""
+    from trainmaster.policy.enforce import authorize
+    from trainmaster.policy.model import AccessRequest
+
+    request = AccessRequest(state.actor, action, target, reason, stage, attributes)
+    return authorize(authorizer(state), state.store(), request)
+
+
+def train_attributes(state: Context, train: str | None) -> dict[str, Any]:
+    """What the policy may judge a train by: its author and kind (nothing for an unknown train:
+    the train's own rules report that)."""
+    if train is None:
+        return {}
+    from trainmaster.store.models import TrainRow
+
+    with state.store().transaction() as session:
+        row = session.get(TrainRow, train)
+        if row is None:
+            return {"train": train}
+        return {"train": row.id, "author": row.author, "kind": row.kind}
+
+
+@authz_app.command("check")
+def check(
+    typer_ctx: typer.Context,
+    action: Annotated[str, typer.Option("--action", help="e.g. rollback, rollout.pin, promote.")],
+    target: Annotated[str, typer.Option("--target", help="What is acted on.")] = "-",
+    reason: Annotated[str, typer.Option("--reason", help="The reason that would be given.")] = "",
+    stage: Annotated[str | None, typer.Option("--stage", help="Stage, e.g. prod.")] = None,
+    train: Annotated[
+        str | None, typer.Option("--train", help="Judge by this train's attributes (author).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Explain whether the acting person may take ACTION (exit 5 when not); records nothing."""
+    from trainmaster.config.model import ACTIONS
+    from trainmaster.errors import Refused, UsageError
+    from trainmaster.policy.model import AccessRequest
+
+    state = ctx(typer_ctx)
+    if action not in ACTIONS:
+        raise UsageError(f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}")
+    attributes = train_attributes(state, train) if train else {}
+    request = AccessRequest(state.actor, action, target, reason, stage, attributes)
+    decision = authorizer(state).decide(request)
+    _show(state, request, decision, as_json)
+    if not decision.allowed:
+        raise Refused(f"refused: {decision.summary()}")
+
+
+def _show(state: Context, request: AccessRequest, decision: Decision, as_json: bool) -> None:
+    if as_json or state.json_output:
+        emit_json(decision.as_json())
+        return
+    out = console()
+    verdict = "allowed" if decision.allowed else "refused"
+    out.print(f"{verdict}: {request.actor} → {request.action} {request.target}", markup=False)
+    for reason in decision.reasons:
+        out.print(f"  - {reason}", markup=False)
+
+
+@authz_app.command("test")
+def test(typer_ctx: typer.Context, as_json: Json = False) -> None:
+    """Run the Rego unit tests (`test_*` rules): the built-in bundle's and the policy's own
+    (authorization.modules, *_test.rego). Exit 1 when one fails."""
+    from trainmaster.errors import CheckFailed
+    from trainmaster.policy.data import policy_data
+    from trainmaster.policy.testing import run_isolated
+    from trainmaster.policy.wiring import test_modules
+
+    state = ctx(typer_ctx)
+    modules = test_modules(state.policy, state.policy_path.resolve().parent)
+    results = run_isolated(modules, policy_data(state.policy))
+    failed = [r for r in results if not r.passed]
+    if as_json or state.json_output:
+        emit_json({"tests": [r.as_json() for r in results], "failed": len(failed)})
+    else:
+        out = console()
+        for r in results:
+            out.print(f"{'PASS' if r.passed else 'FAIL'} {r.name} ({r.module})", markup=False)
+        out.print(f"{len(results) - len(failed)} of {len(results)} passed", markup=False)
+    if failed:
+        raise CheckFailed(f"{len(failed)} of {len(results)} Rego tests failed")
