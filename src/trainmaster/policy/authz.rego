@@ -52,7 +52,8 @@ titles := concat(", ", sort([data.policy.roles[name].title | some name in decidi
 deny contains msg if {
 	count(staffed) > 0
 	not actor in staffed
-	msg := sprintf("not a member of a role that may %s (%s)", [input.action, titles])
+	# concat, not sprintf: regopy's sprintf quotes a %s taken from another rule's string
+	msg := concat("", ["not a member of a role that may ", input.action, " (", titles, ")"])
 }
 
 deny contains msg if {
