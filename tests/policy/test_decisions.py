@@ -121,3 +121,8 @@ def test_a_missing_module_is_a_policy_error(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="unreadable"):
         decide("train.cut", authorization="\nauthorization:\n  modules: [nope.rego]\n",
                base=tmp_path)  # fmt: skip
+
+
+def test_production_stages_must_name_stages() -> None:
+    with pytest.raises(PolicyError, match=r"production_stages.0: unknown 'prd'; did you mean"):
+        policy_of(authorization="\nauthorization:\n  production_stages: [prd]\n")

@@ -563,6 +563,16 @@ class Policy(Strict):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _production_stages(self) -> Policy:
+        # Only names the policy wrote: the default ([prod]) must not break a policy without prod.
+        if "production_stages" in self.authorization.model_fields_set:
+            for i, name in enumerate(self.authorization.production_stages):
+                if name not in self.stages:
+                    where = f"authorization.production_stages.{i}"
+                    raise ValueError(_unknown(where, name, self.stages))
+        return self
+
     def stage(self, name: str) -> Stage:
         from trainmaster.errors import UsageError
 
