@@ -98,7 +98,7 @@ def test_authz_test_runs_the_bundle_and_the_policy_tests(cli, project, tmp_path:
     assert doc["failed"] == 1
 
 
-def test_authz_test_survives_a_regopy_crash(cli, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_authz_test_names_a_construct_that_crashes_regopy(cli, project, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "crash_test.rego").write_text(
         "package crash_test\n\nimport rego.v1\n\nimport data.trainmaster.authz\n\n"
         'test_whole_input if {\n\tcount(authz.deny) == 0 with input as {"action": "train.cut"}\n}\n'
@@ -106,4 +106,6 @@ def test_authz_test_survives_a_regopy_crash(cli, project, tmp_path: Path) -> Non
     write_policy(tmp_path, authorization="\nauthorization:\n  modules: [crash_test.rego]\n")
     result = cli("authz", "test")
     assert result.code == 2
-    assert "with input as" in result.err and len(result.err.strip().splitlines()) == 1
+    [line] = result.err.strip().splitlines()
+    assert line.startswith(f"error: {tmp_path / 'crash_test.rego'}:8:")
+    assert "`with input as …` crashes regopy" in line
