@@ -126,3 +126,17 @@ def test_a_missing_module_is_a_policy_error(tmp_path: Path) -> None:
 def test_production_stages_must_name_stages() -> None:
     with pytest.raises(PolicyError, match=r"production_stages.0: unknown 'prd'; did you mean"):
         policy_of(authorization="\nauthorization:\n  production_stages: [prd]\n")
+
+
+def test_a_message_quoting_input_is_an_error_not_a_decision(tmp_path: Path) -> None:
+    (tmp_path / "echo.rego").write_text(
+        "package trainmaster.authz\n\nimport rego.v1\n\n"
+        'deny contains msg if {\n\tinput.action == "train.cut"\n'
+        '\tmsg := sprintf("%s may not", [input.actor])\n}\n'
+    )
+    extra = "\nauthorization:\n  modules: [echo.rego]\n"
+    assert decide("train.cut", "eve", authorization=extra, base=tmp_path).reasons == (
+        "eve may not",
+    )
+    with pytest.raises(PolicyError, match="keep input strings out of deny messages"):
+        decide("train.cut", 'e"ve', authorization=extra, base=tmp_path)

@@ -97,7 +97,10 @@ def query(rego: Any, text: str, modules: list[Module]) -> Any:
     except RegoError as e:
         raise PolicyError(_error_line(modules, str(e), "Rego evaluation error")) from e
     except ValueError as e:  # regopy could not read its own result back
-        raise PolicyError(f"authorization: Rego result of {text} unreadable ({e})") from e
+        raise PolicyError(
+            f"authorization: the result of {text} is unreadable ({e}); regopy 1.5 does not "
+            'escape a `"` inside a result string: keep input strings out of deny messages'
+        ) from e
     text_out = str(output)  # JSON; regopy's Node objects crash when printed, so never keep them
     if text_out == "undefined":
         return None
