@@ -271,7 +271,7 @@ def watch_cmd(
     target = target_for(policy, env)
     if not dry_run:
         _may_roll_back(state, env, f"{target.namespace}/{target.name}", train)
-    cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent)
+    cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent, shared=True)
     as_json = json_output or state.json_output
     scrape = local_scrape_urls(policy, cluster, target)
     metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)

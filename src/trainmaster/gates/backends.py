@@ -71,7 +71,7 @@ def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callab
 def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[str]]:
     from trainmaster.rollout.backends import cluster_for, target_for
 
-    cluster = cluster_for(policy, base_dir=base_dir)
+    cluster = cluster_for(policy, base_dir=base_dir, shared=True)
     stages = [name for name, spec in policy.stages.items() if "{number}" not in spec.namespace]
     each = [local_scrape_urls(policy, cluster, target_for(policy, name)) for name in stages]
     return lambda: sorted({url for urls in each for url in urls()})

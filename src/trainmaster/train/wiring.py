@@ -65,7 +65,7 @@ def build_service(
     def make_cluster() -> Cluster:
         from trainmaster.rollout.backends import cluster_for
 
-        return cluster_for(policy, base_dir=base_dir)
+        return cluster_for(policy, base_dir=base_dir, shared=True)
 
     chosen: Forge | None = None
     if forge and policy.backends.forge != "none":
