@@ -37,7 +37,7 @@ def test_deploy_promote_undo_pin_send_the_plugins_requests(cli, k8s: Cluster, po
     assert k8s.emulator.rollout("maestro", "maestro")["status"]["phase"] == "Paused"
 
     k8s.emulator.requests.clear()
-    assert cli("rollout", "promote", "--ns", "maestro").code == 0
+    assert cli("rollout", "promote", "--ns", "maestro", "--reason", "release drill").code == 0
     assert _writes(k8s) == [
         ("PATCH", RO + "/status", "application/merge-patch+json",
          {"status": {"pauseConditions": None}}),
@@ -59,7 +59,7 @@ def test_deploy_promote_undo_pin_send_the_plugins_requests(cli, k8s: Cluster, po
     assert cli("--json", "rollout", "status", "--ns", "maestro").out.count(GOOD) == 1
 
     k8s.emulator.requests.clear()
-    assert cli("rollout", "pin", THIRD, "--ns", "maestro").code == 0
+    assert cli("rollout", "pin", THIRD, "--ns", "maestro", "--reason", "release drill").code == 0
     put, live = _writes(k8s)
     assert put[:2] == ("PUT", RO) and live[1:] == full[1:]  # a pin goes live like an undo
     assert k8s.emulator.rollout("maestro", "maestro")["status"]["phase"] == "Healthy"
@@ -75,7 +75,7 @@ def test_deploy_promote_undo_pin_send_the_plugins_requests(cli, k8s: Cluster, po
 
 def test_dry_run_prints_the_exact_patch_and_sends_nothing(cli, k8s: Cluster, policy: Path):
     k8s.rollout("maestro")
-    cli("rollout", "deploy", NEXT, "--ns", "maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill")
     k8s.emulator.requests.clear()
     result = cli("rollout", "promote", "--ns", "maestro", "--dry-run")
     assert result.code == 0
@@ -93,16 +93,16 @@ def test_abort_and_promote_fall_back_without_the_status_subresource(
     cli, k8s: Cluster, policy: Path
 ):
     k8s.rollout("maestro")
-    cli("rollout", "deploy", NEXT, "--ns", "maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill")
     k8s.emulator.status_subresource = False  # a v0.9 controller
     k8s.emulator.requests.clear()
-    assert cli("rollout", "promote", "--ns", "maestro").code == 0
+    assert cli("rollout", "promote", "--ns", "maestro", "--reason", "release drill").code == 0
     assert [(w[1], w[3]) for w in _writes(k8s)] == [
         (RO + "/status", {"status": {"pauseConditions": None}}),
         (RO, {"spec": {"paused": False}, "status": {"pauseConditions": None}}),
     ]
     k8s.emulator.requests.clear()
-    assert cli("rollout", "abort", "--ns", "maestro").code == 0
+    assert cli("rollout", "abort", "--ns", "maestro", "--reason", "release drill").code == 0
     assert [(w[1], w[3]) for w in _writes(k8s)] == [
         (RO + "/status", {"status": {"abort": True}}),
         (RO, {"status": {"abort": True}}),
@@ -112,14 +112,14 @@ def test_abort_and_promote_fall_back_without_the_status_subresource(
 def test_a_409_is_retried_once_with_a_fresh_read(cli, k8s: Cluster, policy: Path):
     k8s.rollout("maestro")
     k8s.emulator.conflicts_to_inject = 1
-    assert cli("rollout", "deploy", NEXT, "--ns", "maestro").code == 0
+    assert cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill").code == 0
     assert [w[0] for w in _writes(k8s)] == ["PUT", "PUT"]
     ro = k8s.emulator.rollout("maestro", "maestro")
     assert ro["spec"]["template"]["spec"]["containers"][0]["image"] == NEXT
     assert "emulator/touched" in ro["metadata"]["annotations"]  # the other writer's change kept
 
     k8s.emulator.conflicts_to_inject = 2
-    result = cli("rollout", "deploy", THIRD, "--ns", "maestro")
+    result = cli("rollout", "deploy", THIRD, "--ns", "maestro", "--reason", "release drill")
     assert result.code == 4 and result.err.count("\n") == 1 and "changed concurrently" in result.err
     assert (
         k8s.emulator.rollout("maestro", "maestro")["spec"]["template"]["spec"]["containers"][0][
@@ -133,9 +133,24 @@ def test_a_409_is_retried_once_with_a_fresh_read(cli, k8s: Cluster, policy: Path
     ("args", "message"),
     [
         (("rollout", "promote", "--ns", "nowhere"), "namespace 'nowhere' not found"),
-        (("rollout", "promote", "--ns", "maestro", "--rollout", "api"), "rollout 'api' not found"),
+        (
+            (
+                "rollout",
+                "promote",
+                "--ns",
+                "maestro",
+                "--rollout",
+                "api",
+                "--reason",
+                "release drill",
+            ),
+            "rollout 'api' not found",
+        ),
         (("rollout", "pin", "ghcr.io/acme/maestro:v1.4.0", "--ns", "maestro"), "immutable"),
-        (("rollout", "undo", "--ns", "maestro"), "no previous revision"),
+        (
+            ("rollout", "undo", "--ns", "maestro", "--reason", "release drill"),
+            "no previous revision",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(cli, k8s: Cluster, policy: Path, args, message):
@@ -167,7 +182,7 @@ def test_deploy_dry_run_shows_the_image_change_and_warns_on_a_short_scale_down_d
 
 def test_deploy_of_the_running_digest_is_a_no_op(cli, k8s: Cluster, policy: Path):
     k8s.rollout("maestro")
-    result = cli("rollout", "deploy", GOOD, "--ns", "maestro")
+    result = cli("rollout", "deploy", GOOD, "--ns", "maestro", "--reason", "release drill")
     assert result.code == 0 and "nothing to do" in result.out and _writes(k8s) == []
     assert json.loads(cli("--json", "audit", "log").out) == []
 
@@ -202,8 +217,8 @@ def test_undo_dry_run_prints_the_json_patch_and_the_promotion_that_follows(
     cli, k8s: Cluster, policy: Path
 ):
     k8s.rollout("maestro")
-    cli("rollout", "deploy", NEXT, "--ns", "maestro")
-    cli("rollout", "promote", "--ns", "maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill")
+    cli("rollout", "promote", "--ns", "maestro", "--reason", "release drill")
     k8s.emulator.requests.clear()
     result = cli("rollout", "undo", "--ns", "maestro", "--dry-run")
     assert result.code == 0 and _writes(k8s) == []
@@ -215,7 +230,7 @@ def test_undo_dry_run_prints_the_json_patch_and_the_promotion_that_follows(
 
 def test_status_of_an_aborted_rollout_is_exit_1(cli, k8s: Cluster, policy: Path):
     k8s.rollout("maestro")
-    cli("rollout", "deploy", NEXT, "--ns", "maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill")
     assert cli("rollout", "status", "--ns", "maestro").code == 0
     assert cli("rollout", "abort", "--ns", "maestro", "--reason", "smoke failed").code == 0
     result = cli("--json", "rollout", "status", "--ns", "maestro")
