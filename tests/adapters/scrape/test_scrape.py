@@ -126,7 +126,8 @@ def test_a_local_cluster_policy_scrapes_its_stage_targets(monkeypatch: pytest.Mo
             return SimpleNamespace(active=active, preview=preview)
 
     monkeypatch.setattr(
-        "trainmaster.rollout.backends.cluster_for", lambda policy, base_dir=None: Local()
+        "trainmaster.rollout.backends.cluster_for",
+        lambda policy, base_dir=None, shared=False: Local(),
     )
     source = metrics_for(policy, scrape_interval=60)
     try:
