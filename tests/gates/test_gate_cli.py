@@ -106,7 +106,8 @@ def live_prometheus() -> Iterator[str]:
 def fake_cluster(monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     cluster = FakeCluster()
     monkeypatch.setattr(
-        "trainmaster.rollout.backends.cluster_for", lambda policy, base_dir=None, shared=False: cluster
+        "trainmaster.rollout.backends.cluster_for",
+        lambda policy, base_dir=None, shared=False: cluster,
     )
     return cluster
 

@@ -28,7 +28,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     from trainmaster.rollout import backends
     from trainmaster.train import wiring
 
-    monkeypatch.setattr(backends, "cluster_for", lambda policy, base_dir=None, shared=False: cluster)
+    monkeypatch.setattr(
+        backends, "cluster_for", lambda policy, base_dir=None, shared=False: cluster
+    )
     gates = {
         "stage": [
             "ci-checks",
