@@ -41,7 +41,8 @@ app = typer.Typer(
 # the top-level names it registers. Only the module a command needs is imported: start-up time is
 # paid per command, not for the whole CLI (`--help` imports them all).
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "trainmaster.cli.train_cmds": ("train", "approve", "promote", "rollback", "notes", "announce"),
+    "trainmaster.cli.train_cmds": ("train", "approve", "promote", "rollback"),
+    "trainmaster.cli.notes_cmds": ("notes", "announce"),
     "trainmaster.cli.policy_cmds": ("init", "validate", "schema"),
     "trainmaster.cli.store_cmds": ("db", "audit"),
     "trainmaster.cli.governance_cmds": ("plan", "apply", "drift"),
