@@ -15,6 +15,7 @@ from trainmaster.adapters.kubernetes.api import Conflict, Kube, Manifest, NotFou
 from trainmaster.errors import UsageError
 from trainmaster.rollout import argo
 from trainmaster.rollout.plan import Operation, Patch, Plan
+from trainmaster.rollout.planned import PlannedCluster
 from trainmaster.rollout.port import RolloutState, Target
 from trainmaster.rollout.preview import MANAGED_BY, MANAGED_BY_LABEL, PreviewEnv
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from trainmaster.config import Policy
 
 
-class ArgoRolloutsCluster:
+class ArgoRolloutsCluster(PlannedCluster):
     backend = "argo-rollouts"
 
     def __init__(self, kube: Kube, *, watch: dict[str, timedelta] | None = None) -> None:
@@ -140,19 +141,10 @@ class ArgoRolloutsCluster:
                     raise
                 self.kube.patch_rollout(plan.namespace, plan.name, patch.fallback.body, "merge")
 
-    def run(self, target: Target, op: Operation) -> Plan:
-        return self.apply(target, self.plan(target, op))
-
-    # --- the Cluster port ------------------------------------------------------------------
+    # --- the Cluster port: deploy and pin take digests only; undo and pin go live -----------
 
     def deploy(self, target: Target, image: str) -> None:
         self.run(target, Operation("deploy", image=argo.require_digest(image)))
-
-    def promote(self, target: Target, *, full: bool = False) -> None:
-        self.run(target, Operation("promote", full=full))
-
-    def abort(self, target: Target) -> None:
-        self.run(target, Operation("abort"))
 
     def undo(self, target: Target, *, to_revision: int | None = None) -> None:
         """Roll back and make it live: on a blue-green rollout without auto-promotion the restored

@@ -18,6 +18,7 @@ from trainmaster.adapters.local.cluster import Endpoints
 from trainmaster.adapters.local.supervisor import SupervisorInfo
 from trainmaster.errors import ExternalError, TrainmasterError
 from trainmaster.rollout.plan import Operation, Plan
+from trainmaster.rollout.planned import PlannedCluster
 from trainmaster.rollout.port import RolloutState, Target
 from trainmaster.rollout.preview import PreviewEnv
 
@@ -29,7 +30,7 @@ class Conflict(Exception):
     """The supervisor refused a plan made from a state that has since changed."""
 
 
-class LocalClient:
+class LocalClient(PlannedCluster):
     backend = "local"
 
     def __init__(self, info: SupervisorInfo, *, timeout: httpx.Timeout = TIMEOUT) -> None:
@@ -95,26 +96,6 @@ class LocalClient:
     def _apply(self, target: Target, plan: Plan) -> Plan:
         body = {"target": wire.target_to(target), "plan": wire.plan_to(plan)}
         return wire.plan_from(self.call("apply", body))
-
-    def run(self, target: Target, op: Operation) -> Plan:
-        return self.apply(target, self.plan(target, op))
-
-    # --- the Cluster port ------------------------------------------------------------------
-
-    def deploy(self, target: Target, image: str) -> None:
-        self.run(target, Operation("deploy", image=image))
-
-    def promote(self, target: Target, *, full: bool = False) -> None:
-        self.run(target, Operation("promote", full=full))
-
-    def abort(self, target: Target) -> None:
-        self.run(target, Operation("abort"))
-
-    def undo(self, target: Target, *, to_revision: int | None = None) -> None:
-        self.run(target, Operation("undo", to_revision=to_revision))
-
-    def pin(self, target: Target, image: str) -> None:
-        self.run(target, Operation("pin", image=image))
 
     # --- artifacts and previews ------------------------------------------------------------
 

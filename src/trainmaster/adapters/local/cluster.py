@@ -20,6 +20,7 @@ from trainmaster.adapters.local.process import Release, free_port, render_comman
 from trainmaster.adapters.local.proxy import BlueGreenProxy, EventLoopThread
 from trainmaster.errors import UsageError
 from trainmaster.rollout.plan import Operation, Patch, Plan
+from trainmaster.rollout.planned import PlannedCluster
 from trainmaster.rollout.port import DIGEST_REF, RolloutState, Target, is_digest_ref
 from trainmaster.rollout.preview import PreviewEnv
 
@@ -49,7 +50,7 @@ def colour(release: Release | None) -> str | None:
     return None if release is None else ("blue" if release.revision % 2 else "green")
 
 
-class LocalCluster:
+class LocalCluster(PlannedCluster):
     backend = "local"
 
     def __init__(
@@ -223,26 +224,6 @@ class LocalCluster:
         slot.scale_down = threading.Timer(stage.scale_down_delay.total_seconds(), scale_down)
         slot.scale_down.daemon = True
         slot.scale_down.start()
-
-    def run(self, target: Target, op: Operation) -> Plan:
-        return self.apply(target, self.plan(target, op))
-
-    # --- the Cluster port ------------------------------------------------------------------
-
-    def deploy(self, target: Target, image: str) -> None:
-        self.run(target, Operation("deploy", image=image))
-
-    def promote(self, target: Target, *, full: bool = False) -> None:
-        self.run(target, Operation("promote", full=full))
-
-    def abort(self, target: Target) -> None:
-        self.run(target, Operation("abort"))
-
-    def undo(self, target: Target, *, to_revision: int | None = None) -> None:
-        self.run(target, Operation("undo", to_revision=to_revision))
-
-    def pin(self, target: Target, image: str) -> None:
-        self.run(target, Operation("pin", image=image))
 
     # --- previews: a third process per pull request -----------------------------------------
 
