@@ -34,3 +34,21 @@ def test_a_flapping_gate_charts_every_change() -> None:
         result(4, "saturation", "pass"),
     ]
     assert [g.id for g in charted(rows)] == [2, 3, 4]
+
+
+def test_moment_charts_span_the_policys_own_windows() -> None:
+    from datetime import timedelta
+
+    from trainmaster.config import parse_policy
+    from trainmaster.config.seed import seed_policy_text
+    from trainmaster.demo.policy import demo_policy_text
+    from trainmaster.evidence.dashboards import chart_span
+
+    seed = chart_span(parse_policy(seed_policy_text()))
+    assert (seed.before, seed.after, seed.step) == (
+        timedelta(hours=1),
+        timedelta(minutes=15),
+        timedelta(seconds=30),
+    )
+    demo = chart_span(parse_policy(demo_policy_text()))
+    assert (demo.before, demo.step) == (timedelta(seconds=60), timedelta(seconds=1))

@@ -14,9 +14,30 @@ from trainmaster.evidence.contents import Contents, signals_of, slug
 from trainmaster.evidence.record import GateResult, TrainRecord, belongs_to
 from trainmaster.gates.port import Metrics
 
-BEFORE = timedelta(hours=1)  # how much history a moment's chart shows
-AFTER = timedelta(minutes=15)
-STEP = timedelta(seconds=30)
+DEFAULT_SPAN = timedelta(minutes=5)  # a policy without timed signals
+
+
+@dataclass(frozen=True)
+class Span:
+    """How much of a signal a moment's chart shows, at what resolution: the policy's longest
+    window before the moment (what the gates looked at), a quarter of it after, at the finest
+    step a signal uses. The seed gives 1 h / 15 min / 30 s; a seconds-scaled policy, seconds."""
+
+    before: timedelta
+    after: timedelta
+    step: timedelta
+
+
+def chart_span(policy: Policy) -> Span:
+    windows = [
+        w
+        for signal in policy.signals.values()
+        for w in (signal.duration, signal.window, *(b.long for b in signal.windows))
+        if w is not None
+    ]
+    longest = max(windows, default=DEFAULT_SPAN)
+    steps = [s.step for s in policy.signals.values() if s.kind.value != "migration"]
+    return Span(longest, longest / 4, min(steps, default=longest / 120))
 
 
 @dataclass(frozen=True)
@@ -87,20 +108,21 @@ def moments(record: TrainRecord) -> list[Moment]:
 def moment_charts(
     record: TrainRecord, policy: Policy, metrics: Metrics, contents: Contents, now: datetime
 ) -> None:
+    span = chart_span(policy)
     for moment in moments(record):
         stage = policy.stages.get(moment.stage or "")
         values = {
             "$service": stage.service if stage else policy.project.name,
             "$namespace": stage.namespace if stage else "",
         }
-        start, end = moment.at - BEFORE, min(moment.at + AFTER, now)
+        start, end = moment.at - span.before, min(moment.at + span.after, now)
         panels = []
         for name, signal in sorted(policy.signals.items()):
             query = _query(signal, values)
             if query is None:
                 continue
             try:
-                series = metrics.query_range(query, start, end, STEP)
+                series = metrics.query_range(query, start, end, span.step)
             except TrainmasterError as e:
                 contents.notices.append(f"chart {moment.name}/{name}: {e}")
                 continue
