@@ -71,7 +71,7 @@ class Story:
         return target_for(self.s.policy, stage)
 
     def _inputs(self, stage: str, url: str, users: int, name: str) -> Any:
-        from trainmaster.gates.inputs import GateInputs
+        from trainmaster.gates.inputs import GateInputs, parse_locust
         from trainmaster.gates.junit import parse_junit
         from trainmaster.gates.service import load_limits
 
@@ -82,8 +82,6 @@ class Story:
                 stats = run.finish(timeout=LOAD_SECONDS + 30)
         finally:
             run.stop()
-        from trainmaster.gates.inputs import parse_locust
-
         load = parse_locust(stats, load_limits(self.s.policy, stage), source=f"{name}.json")
         smoke_result = parse_junit(report.read_text(), source=report.name)
         self.s.show.step(f"smoke: {smoke_result.summary}; load: {load.summary}")
