@@ -5,6 +5,7 @@ Exit codes are stable and documented in docs/exit-codes.md; CI scripts branch on
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -74,7 +75,26 @@ class ConflictError(TrainmasterError):
     exit_code = ExitCode.REFUSED
 
 
+@dataclass(frozen=True)
+class RefusalReason:
+    """One reason to refuse: the rule that refused (`authz`, `promotion.quorum`, …) and its
+    message in the release captain's words."""
+
+    rule: str
+    message: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "message": self.message}
+
+
 class Refused(TrainmasterError):
-    """The action is not allowed by policy: authorization, freeze, quorum, wait timer."""
+    """The action is not allowed by policy: authorization, freeze, quorum, wait timer.
+
+    `reasons` lists every rule that refused, for callers that branch on them (a web front door,
+    a bot); without them the message is the one reason, under the rule `policy`."""
 
     exit_code = ExitCode.REFUSED
+
+    def __init__(self, message: str, *, reasons: tuple[RefusalReason, ...] = ()) -> None:
+        super().__init__(message)
+        self.reasons = reasons or (RefusalReason("policy", message),)

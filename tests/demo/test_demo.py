@@ -66,6 +66,12 @@ def test_demo_promotes_the_good_release_and_rolls_back_the_bad_one(tmp_path: Pat
     ).stdout
     assert '"rolled_back"' in listing and '"released"' in listing
     assert _processes_under(tmp_path / "ws") == []
+    # Every step went through the use cases, authorized like a person's.
+    with sqlite3.connect(repo / ".trainmaster" / "state.db") as conn:
+        rows = set(conn.execute("SELECT actor, action FROM audit_events").fetchall())
+    assert {("alice", "approve"), ("bob", "approve"), ("release-captain", "promote")} <= rows
+    assert ("trainmaster-watch", "rollback") in rows  # the watch is a person to the policy
+    assert not [r for r in rows if r[1] == "authz.refused"]
 
 
 def test_ctrl_c_leaves_no_process_and_a_sound_store(tmp_path: Path) -> None:
@@ -95,3 +101,13 @@ def test_ctrl_c_leaves_no_process_and_a_sound_store(tmp_path: Path) -> None:
         check=False,
     )
     assert verify.returncode == 0, verify.stderr
+
+
+def test_missing_extras_stop_the_demo_before_anything_starts(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setitem(sys.modules, "locust", None)  # what Python does for a blocked import
+    result = cli("demo", "--keep", str(tmp_path / "ws"))
+    assert result.code == 2
+    assert "pip install 'trainmaster[demo]'" in result.err
+    assert not (tmp_path / "ws").exists()

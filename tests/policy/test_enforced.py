@@ -27,11 +27,11 @@ class Refuser:
 
 @pytest.fixture
 def refuse(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    from trainmaster.cli import authz_cmds
+    from trainmaster.policy import wiring
 
     def install(action: str) -> Refuser:
         refuser = Refuser(action)
-        monkeypatch.setattr(authz_cmds, "authorizer", lambda state: refuser)
+        monkeypatch.setattr(wiring, "authorizer_for", lambda policy, base_dir: refuser)
         return refuser
 
     return install

@@ -26,7 +26,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
     (tmp_path / ".gitignore").write_text(".trainmaster/\ntrainmaster.yaml\n.gitignore\n")
     cluster = FakeCluster()
     from trainmaster.rollout import backends
-    from trainmaster.train import wiring
+    from trainmaster.wiring import App
 
     monkeypatch.setattr(
         backends, "cluster_for", lambda policy, base_dir=None, shared=False: cluster
@@ -44,7 +44,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeCluster:
         ],
         "prod": ["p95-latency", "burn-rate", "error-rate", "saturation", "migrations"],
     }
-    monkeypatch.setattr(wiring, "gates_verifier", lambda policy, url=None: FakeVerifier(gates))
+    monkeypatch.setattr(App, "verifier", lambda self, url=None: FakeVerifier(gates))
     return cluster
 
 

@@ -56,6 +56,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.authz_cmds": ("authz",),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
+_GLOBAL_FLAGS = frozenset({"--json", "--debug"})
 _registered: set[str] = set()
 
 
@@ -78,9 +79,9 @@ def _root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    typer_ctx.obj = Context(
-        policy_path=policy, json_output=json_output, debug=debug, actor_flag=actor
-    )
+    state = Context(policy_path=policy, json_output=json_output, debug=debug, actor_flag=actor)
+    typer_ctx.obj = state
+    typer_ctx.call_on_close(state.close)
 
 
 def command_of(args: list[str]) -> str | None:
@@ -94,6 +95,30 @@ def command_of(args: list[str]) -> str | None:
         elif not arg.startswith("-"):
             return arg
     return None
+
+
+def hoist_globals(args: list[str]) -> list[str]:
+    """The global options moved in front of the command, wherever the user typed them:
+    `checks lint --json` and `--json checks lint` are the same command. Everything after `--`
+    stays where it is."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in _GLOBAL_FLAGS or (name in _VALUED_OPTIONS and "=" in arg):
+            front.append(arg)
+        elif arg in _VALUED_OPTIONS and i + 1 < len(args):
+            front.extend(args[i : i + 2])
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def register_commands(command: str | None) -> None:
@@ -111,6 +136,7 @@ def run(args: list[str]) -> int:
     from trainmaster.redaction import install
 
     install()  # before anything can log: no resolved secret reaches a log line or a traceback
+    args = hoist_globals(args)
     debug = "--debug" in args
     register_commands(None if "--help" in args else command_of(args))
     try:

@@ -22,9 +22,7 @@ def register(app: typer.Typer) -> None:
 
 
 def authorizer(state: Context) -> Authorizer:
-    from trainmaster.policy.wiring import authorizer_for
-
-    return authorizer_for(state.policy, state.policy_path.resolve().parent)
+    return state.app().authorizer
 
 
 def require(
@@ -50,13 +48,10 @@ def train_attributes(state: Context, train: str | None) -> dict[str, Any]:
     the train's own rules report that)."""
     if train is None:
         return {}
-    from trainmaster.store.models import TrainRow
+    from trainmaster.train.queries import train_attributes as attributes_of
 
     with state.store().transaction() as session:
-        row = session.get(TrainRow, train)
-        if row is None:
-            return {"train": train}
-        return {"train": row.id, "author": row.author, "kind": row.kind}
+        return attributes_of(session, train)
 
 
 @authz_app.command("check")

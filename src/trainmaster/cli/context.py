@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from trainmaster.audit import AuditLog
     from trainmaster.config import Policy
     from trainmaster.store import Store
+    from trainmaster.wiring import App
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Context:
     debug: bool = False
     actor_flag: str | None = None
     _policy: Policy | None = field(default=None, repr=False)
-    _store: Store | None = field(default=None, repr=False)
+    _app: App | None = field(default=None, repr=False)
 
     @property
     def policy(self) -> Policy:
@@ -42,13 +43,18 @@ class Context:
 
         return resolve_actor(self.actor_flag)
 
-    def store(self) -> Store:
-        if self._store is None:
-            from trainmaster.store import open_store
+    def app(self) -> App:
+        """The composition root for this command: the policy's backends, built on first use,
+        closed when the command ends."""
+        if self._app is None:
+            from trainmaster.wiring import App
 
-            url = os.environ.get("TRAINMASTER_STORE_URL") or self.policy.store.url
-            self._store = open_store(url, self.policy_path.resolve().parent)
-        return self._store
+            base = self.policy_path.resolve().parent
+            self._app = App(self.policy, base, repo_path=Path.cwd(), shared_cluster=True)
+        return self._app
+
+    def store(self) -> Store:
+        return self.app().store
 
     def audit(self) -> AuditLog:
         from trainmaster.audit import AuditLog
@@ -56,8 +62,8 @@ class Context:
         return AuditLog(self.store())
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.dispose()
+        if self._app is not None:
+            self._app.close()
 
 
 def ctx(typer_ctx: typer.Context) -> Context:

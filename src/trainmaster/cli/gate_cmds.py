@@ -29,13 +29,15 @@ def register(app: typer.Typer) -> None:
     app.add_typer(gate_app, name="gate")
 
 
-def parse_instant(text: str | None) -> datetime:
+def parse_instant(text: str | None, flag: str = "--at") -> datetime:
+    """An RFC 3339 instant; a usage error names `flag`, the option the user typed."""
     if text is None:
         return datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError as e:
-        raise UsageError(f"--at: {text!r} is not an RFC 3339 time like 2026-05-01T12:00:00Z") from e
+        example = "2026-05-01T12:00:00Z"
+        raise UsageError(f"{flag}: {text!r} is not an RFC 3339 time like {example}") from e
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -161,9 +163,7 @@ def run(
                 only=only,
             )
     finally:
-        close = getattr(metrics, "close", None)
-        if callable(close):
-            close()
+        metrics.close()
     if train:
         with state.store().transaction() as session:
             record_report(session, report, train, env, digest)
@@ -264,14 +264,15 @@ def watch_cmd(
     `trainmaster rollback --train` would; without it, straight through the cluster."""
     from trainmaster.gates.backends import local_scrape_urls, metrics_for
     from trainmaster.gates.watch import watch
-    from trainmaster.rollout.backends import cluster_for, target_for
+    from trainmaster.rollout.backends import target_for
 
     state = ctx(typer_ctx)
     policy = state.policy
     target = target_for(policy, env)
     if not dry_run:
         _may_roll_back(state, env, f"{target.namespace}/{target.name}", train)
-    cluster = cluster_for(policy, base_dir=state.policy_path.resolve().parent, shared=True)
+    app = state.app()
+    cluster = app.built_cluster()
     as_json = json_output or state.json_output
     scrape = local_scrape_urls(policy, cluster, target)
     metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)
@@ -289,11 +290,8 @@ def watch_cmd(
     acting: Cluster = cluster
     if train and not dry_run:
         from trainmaster.train.watching import RollbackThroughTrain
-        from trainmaster.train.wiring import build_service
 
-        base = state.policy_path.resolve().parent
-        trains = build_service(policy, state.store(), base, actor=state.actor, base_dir=base)
-        acting = RollbackThroughTrain(trains, cluster, train, state.actor)
+        acting = RollbackThroughTrain(app, train, state.actor)
     try:
         outcome = watch(
             policy,
@@ -311,9 +309,7 @@ def watch_cmd(
             on_report=progress,
         )
     finally:
-        close = getattr(metrics, "close", None)
-        if callable(close):
-            close()
+        metrics.close()
     if as_json:
         emit_json(
             {

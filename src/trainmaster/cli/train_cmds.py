@@ -3,7 +3,7 @@ resume), `approve`, `promote`, `rollback`, `notes`, `announce`. Parse → servic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,8 +12,7 @@ import typer
 from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
 
 if TYPE_CHECKING:
-    from trainmaster.train.engine import Outcome
-    from trainmaster.train.service import TrainService
+    from trainmaster.train.use_cases import CutResult, TrainResult
 
 train_app = typer.Typer(
     help="The release train: schedule, cut, hotfix, stages.", no_args_is_help=True
@@ -32,68 +31,25 @@ def register(app: typer.Typer) -> None:
     app.command("rollback")(rollback)
 
 
-def _service(
-    state: Context, *, forge: bool = False, dry_run: bool = False, verifier: Any = None
-) -> TrainService:
-    from trainmaster.train.wiring import build_service
-
-    base = state.policy_path.resolve().parent
-    return build_service(
-        state.policy,
-        state.store(),
-        Path.cwd(),
-        actor=state.actor,
-        base_dir=base,
-        forge=forge,
-        dry_run=dry_run,
-        verifier=verifier,
-    )
-
-
-def _require(
-    state: Context,
-    action: str,
-    target: str,
-    reason: str,
-    *,
-    stage: str | None = None,
-    train: str | None = None,
-) -> None:
-    """Authorization before any effect (dry runs change nothing, so they are not asked); the
-    train's own quorum rules still apply after this."""
-    from trainmaster.cli.authz_cmds import require, train_attributes
-
-    require(state, action, target, reason, stage=stage, **train_attributes(state, train))
-
-
-def _time(text: str | None) -> datetime:
-    from trainmaster.cli.gate_cmds import parse_instant
-
-    return parse_instant(text)
-
-
-def _show_outcome(state: Context, outcome: Outcome, done: str, as_json: bool) -> None:
-    data = {
-        "train": outcome.state.id,
-        "status": outcome.state.status.value,
-        "stages": {s.name: s.status.value for s in outcome.state.stages},
-        "applied": list(outcome.applied),
-        "planned": list(outcome.planned),
-        "message": outcome.message,
-        "dry_run": outcome.dry_run,
-    }
+def _show_outcome(state: Context, result: TrainResult, done: str, as_json: bool) -> None:
     if as_json or state.json_output:
-        emit_json(data)
+        emit_json(result.as_json())
         return
     out = console()
-    if outcome.dry_run:
-        out.print(f"plan ({outcome.message or 'no change'}); nothing changed:", markup=False)
-        for item in outcome.planned:
+    if result.dry_run:
+        out.print(f"plan ({result.message or 'no change'}); nothing changed:", markup=False)
+        for item in result.planned:
             out.print(f"  {item['effect']} {item['stage']} {item.get('image') or ''}", markup=False)
         return
-    out.print(outcome.message or done, markup=False)
-    for item in outcome.applied:
+    out.print(result.message or done, markup=False)
+    for item in result.applied:
         out.print(f"  {item['kind']}: {item.get('applied') or item.get('skipped')}", markup=False)
+
+
+def _time(text: str | None, flag: str) -> datetime:
+    from trainmaster.cli.gate_cmds import parse_instant
+
+    return parse_instant(text, flag)
 
 
 # --- train group -------------------------------------------------------------------------------
@@ -110,7 +66,7 @@ def schedule(
     from trainmaster.train.schedule import upcoming
 
     state = ctx(typer_ctx)
-    cuts = [c.as_dict() for c in upcoming(state.policy.train, _time(since), next_n)]
+    cuts = [c.as_dict() for c in upcoming(state.policy.train, _time(since, "--from"), next_n)]
     if as_json or state.json_output:
         emit_json({"timezone": state.policy.train.cadence.timezone, "cuts": cuts})
         return
@@ -137,17 +93,10 @@ def preview(
     as_json: Json = False,
 ) -> None:
     """What happens at the next cut: commits, version, notes, gates, approvals. Changes nothing."""
-    from trainmaster.adapters.git.repo import GitRepo
-    from trainmaster.train.preview import preview as make_preview
+    from trainmaster.train.use_cases import preview_cut
 
     state = ctx(typer_ctx)
-    data = make_preview(
-        state.policy,
-        GitRepo(Path.cwd()),
-        datetime.now(UTC),
-        at=_time(at) if at else None,
-        base_dir=state.policy_path.resolve().parent,
-    )
+    data = preview_cut(state.app(), _time(at, "--at") if at else None)
     if as_json or state.json_output:
         emit_json(data)
         return
@@ -178,13 +127,11 @@ def cut(
     as_json: Json = False,
 ) -> None:
     """Cut the train: version, release branch, annotated tag, release draft with the notes."""
+    from trainmaster.train import use_cases as train
+
     state = ctx(typer_ctx)
-    if not dry_run:
-        _require(state, "train.cut", "train/next", override_reason or "")
-    plan = _service(state, forge=True, dry_run=dry_run).cut(
-        dry_run=dry_run, override_reason=override_reason
-    )
-    _show_plan(state, plan, dry_run, as_json)
+    request = train.CutInput(state.actor, override_freeze=override_reason, dry_run=dry_run)
+    _show_plan(state, train.cut(state.app(), request), as_json)
 
 
 @train_app.command("hotfix")
@@ -197,19 +144,18 @@ def hotfix(
     as_json: Json = False,
 ) -> None:
     """The hotfix lane: branch from a released tag, cherry-pick, patch version, back-merge PR."""
+    from trainmaster.train import use_cases as train
+
     state = ctx(typer_ctx)
-    if not dry_run:
-        _require(state, "train.hotfix", f"train/{from_tag}", reason)
-    service = _service(state, forge=True, dry_run=dry_run)
-    plan = service.hotfix(from_tag, pick, dry_run=dry_run, reason=reason)
-    _show_plan(state, plan, dry_run, as_json)
+    request = train.HotfixInput(state.actor, from_tag, tuple(pick), reason, dry_run)
+    _show_plan(state, train.hotfix(state.app(), request), as_json)
 
 
-def _show_plan(state: Context, plan: Any, dry_run: bool, as_json: bool) -> None:
-    data = {**plan.as_dict(), "dry_run": dry_run, "notes": plan.notes}
+def _show_plan(state: Context, result: CutResult, as_json: bool) -> None:
     if as_json or state.json_output:
-        emit_json(data)
+        emit_json(result.as_json())
         return
+    plan, dry_run = result.plan, result.dry_run
     out = console()
     verb = "would cut" if dry_run else "cut"
     out.print(
@@ -233,9 +179,12 @@ def artifact(
     as_json: Json = False,
 ) -> None:
     """Record the train's artifact digest; approvals and gate results bind to it."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    outcome = _service(state).record_artifact(train, digest)
-    _show_outcome(state, outcome, f"{train}: artifact {outcome.state.digest}", as_json)
+    request = use_cases.ArtifactInput(state.actor, train, digest)
+    result = use_cases.artifact(state.app(), request)
+    _show_outcome(state, result, f"{train}: artifact {result.state.digest}", as_json)
 
 
 @train_app.command("deploy")
@@ -247,9 +196,12 @@ def deploy(
     as_json: Json = False,
 ) -> None:
     """Deploy the train's artifact to a stage (gate order: the stage before must be promoted)."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    outcome = _service(state).deploy(train, env, dry_run=dry_run)
-    _show_outcome(state, outcome, f"{train} deployed to {env}; now verify it", as_json)
+    request = use_cases.DeployInput(state.actor, train, env, dry_run=dry_run)
+    result = use_cases.deploy(state.app(), request)
+    _show_outcome(state, result, f"{train} deployed to {env}; now verify it", as_json)
 
 
 @train_app.command("verify")
@@ -270,31 +222,17 @@ def verify(
 ) -> None:
     """Run the stage's gates for the deployed digest; a failure revokes its approvals."""
     from trainmaster.cli.gate_cmds import gather_inputs
-    from trainmaster.train.wiring import gates_verifier
+    from trainmaster.train import use_cases
 
     state = ctx(typer_ctx)
-    inputs = gather_inputs(
-        state.policy,
-        env,
-        k6=k6,
-        locust=None,
-        smoke=smoke,
-        migrations=migrations,
-        ci_checks=ci_checks,
-        preview=None,
-    )
-    service = _service(state, verifier=gates_verifier(state.policy, prometheus))
-    outcome = service.verify(train, env, inputs)
-    view = outcome.state.stage(env)
-    _show_outcome(
-        state, outcome, f"{train} on {env}: {view.status.value} {dict(view.gate_verdicts)}", as_json
-    )
-    from trainmaster.errors import CheckFailed, Inconclusive
-
-    if view.status.value in ("failed", "rolling_back", "rolled_back"):
-        raise CheckFailed(f"{env} verification failed for {train}; its approvals are revoked")
-    if any(v == "inconclusive" for _, v in view.gate_verdicts):
-        raise Inconclusive(f"{env} verification is inconclusive for {train}; it cannot promote")
+    files = {"k6": k6, "locust": None, "smoke": smoke, "migrations": migrations}
+    inputs = gather_inputs(state.policy, env, ci_checks=ci_checks, preview=None, **files)
+    request = use_cases.VerifyInput(state.actor, train, env, inputs, prometheus)
+    result = use_cases.verify(state.app(), request)
+    view = result.state.stage(env)
+    done = f"{train} on {env}: {view.status.value} {dict(result.verdicts)}"
+    _show_outcome(state, result, done, as_json)
+    result.raise_for_verdict()
 
 
 @train_app.command("status")
@@ -304,11 +242,17 @@ def status(
     as_json: Json = False,
 ) -> None:
     """A train's state, per stage: gates, approvals counted, what promotion waits for."""
+    from trainmaster.train.use_cases import train_status
+
     state = ctx(typer_ctx)
-    data = _service(state).status(train)
+    data = train_status(state.app(), train)
     if as_json or state.json_output:
         emit_json(data)
         return
+    _status_table(data)
+
+
+def _status_table(data: dict[str, Any]) -> None:
     from rich.table import Table
 
     out = console()
@@ -334,8 +278,10 @@ def status(
 @train_app.command("list")
 def list_trains(typer_ctx: typer.Context, as_json: Json = False) -> None:
     """Every train, newest first."""
+    from trainmaster.train.use_cases import train_list
+
     state = ctx(typer_ctx)
-    rows = _service(state).list()
+    rows = train_list(state.app())
     if as_json or state.json_output:
         emit_json(rows)
         return
@@ -343,14 +289,8 @@ def list_trains(typer_ctx: typer.Context, as_json: Json = False) -> None:
 
     table = Table("train", "kind", "status", "digest", "author", "created")
     for r in rows:
-        table.add_row(
-            r["train"],
-            r["kind"],
-            r["status"],
-            (r["digest"] or "-")[-19:],
-            r["author"],
-            r["created_at"][:16],
-        )
+        digest = (r["digest"] or "-")[-19:]
+        table.add_row(r["train"], r["kind"], r["status"], digest, r["author"], r["created_at"][:16])
     console().print(table)
 
 
@@ -362,10 +302,11 @@ def abort(
     as_json: Json = False,
 ) -> None:
     """Abort a train that has not been released."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    _require(state, "train.abort", f"train/{train}", reason, train=train)
-    outcome = _service(state).abort(train, state.actor, reason)
-    _show_outcome(state, outcome, f"{train} aborted", as_json)
+    result = use_cases.abort(state.app(), use_cases.AbortInput(state.actor, train, reason))
+    _show_outcome(state, result, f"{train} aborted", as_json)
 
 
 @train_app.command("resume")
@@ -375,9 +316,10 @@ def resume(
     as_json: Json = False,
 ) -> None:
     """Finish effects a killed run left pending (never repeats one already done)."""
+    from trainmaster.train.use_cases import resume as resume_train
+
     state = ctx(typer_ctx)
-    # The token is only needed if a forge effect is pending; GitHub then says what is missing.
-    applied = _service(state, forge=True, dry_run=True).resume(train)
+    applied = resume_train(state.app(), state.actor, train)
     if as_json or state.json_output:
         emit_json({"applied": list(applied)})
         return
@@ -395,13 +337,14 @@ def approve(
     as_json: Json = False,
 ) -> None:
     """Approve a train's digest for a stage (distinct people, not its author, with a reason)."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    _require(state, "approve", f"train/{train}", reason, stage=env, train=train)
-    outcome = _service(state).approve(train, env, state.actor, reason)
-    view = outcome.state.stage(env)
-    live = len([a for a in view.approvals if not a.revoked])
+    request = use_cases.ApproveInput(state.actor, train, env, reason)
+    result = use_cases.approve(state.app(), request)
+    live = len([a for a in result.state.stage(env).approvals if not a.revoked])
     done = f"{state.actor} approved {train} for {env} ({live} approval(s) on record)"
-    _show_outcome(state, outcome, done, as_json)
+    _show_outcome(state, result, done, as_json)
 
 
 def promote(
@@ -416,13 +359,14 @@ def promote(
     as_json: Json = False,
 ) -> None:
     """Promote a verified, approved digest (exit 5 listing every unmet rule)."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    if not dry_run:
-        _require(state, "promote", f"train/{train}", reason, stage=env, train=train)
-    outcome = _service(state).promote(
-        train, env, state.actor, reason, override_freeze=override_freeze, dry_run=dry_run
+    request = use_cases.PromoteInput(
+        state.actor, train, env, reason, override_freeze=override_freeze, dry_run=dry_run
     )
-    _show_outcome(state, outcome, f"{train} promoted to {env}", as_json)
+    result = use_cases.promote(state.app(), request)
+    _show_outcome(state, result, f"{train} promoted to {env}", as_json)
 
 
 def rollback(
@@ -439,11 +383,9 @@ def rollback(
     as_json: Json = False,
 ) -> None:
     """Roll a stage back in one command: pin the previous (or given) digest."""
+    from trainmaster.train import use_cases
+
     state = ctx(typer_ctx)
-    if not dry_run:
-        where = f"train/{train}" if train else f"stage/{env}"
-        _require(state, "rollback", where, reason, stage=env, train=train)
-    outcome = _service(state).rollback(
-        env, state.actor, reason, to, train_id=train, dry_run=dry_run
-    )
-    _show_outcome(state, outcome, f"{outcome.state.id} rolled back on {env}", as_json)
+    request = use_cases.RollbackInput(state.actor, env, reason, to, train, dry_run)
+    result = use_cases.rollback(state.app(), request)
+    _show_outcome(state, result, f"{result.train} rolled back on {env}", as_json)

@@ -104,6 +104,10 @@ roles:
     title: Deployment Engineer
     members: [alice, bob]
     may: [approve]
+  watch:
+    title: Post-promotion watch
+    members: [trainmaster-watch]
+    may: [rollback]
 evidence:
   dir: evidence
 store:

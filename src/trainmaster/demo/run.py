@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 
 
 def run_demo(keep: Path | None = None, show: Show | None = None) -> Outcome:
+    from trainmaster.demo.traffic import check_extras
+
+    check_extras()  # before any folder, process or port exists
     show = show or Show()
     workspace = keep or Path(tempfile.mkdtemp(prefix="trainmaster-demo-"))
     if keep is not None and keep.exists() and any(keep.iterdir()):
@@ -46,41 +49,39 @@ def _build(workspace: Path, show: Show, cleanup: ExitStack) -> Stack:
     from trainmaster.demo.policy import demo_policy_text
     from trainmaster.demo.workspace import create_repository
     from trainmaster.gates.backends import local_scrape_urls, metrics_for
-    from trainmaster.rollout.backends import cluster_for, target_for
-    from trainmaster.store import open_store
-    from trainmaster.train.service import TrainService
+    from trainmaster.rollout.backends import target_for
+    from trainmaster.wiring import App
 
     show.heading("trainmaster demo: a weekly release train on this machine")
     repo = workspace / "maestro"
     create_repository(repo, demo_policy_text())
     policy = load_policy(repo / "trainmaster.yaml")
-    store = open_store(policy.store.url, repo)
-    cleanup.callback(store.dispose)
-    cluster = cluster_for(policy, base_dir=repo)
-    cleanup.callback(cluster.close)  # type: ignore[attr-defined]
-    metrics = {}
+    metrics: dict[str, Metrics] = {}
+    # The demo owns its local target (shared_cluster=False): closing the App stops the releases.
+    app = App(policy, repo, shared_cluster=False, verifier=_StageVerifier(policy, metrics))
+    cleanup.callback(app.close)
+    cluster = app.built_cluster()
     for stage in ("stage", "prod"):
         urls = local_scrape_urls(policy, cluster, target_for(policy, stage))
         metrics[stage] = metrics_for(policy, scrape_urls=urls, scrape_interval=0.5)
-        cleanup.callback(metrics[stage].close)  # type: ignore[attr-defined]
-    verifier = _StageVerifier(policy, metrics)
-    service = TrainService(policy, store, repo, cluster=cluster, verifier=verifier, actor=CAPTAIN)
+        cleanup.callback(metrics[stage].close)
     show.step(
         f"workspace {workspace}: git repository, trainmaster.yaml, SQLite store, local target"
     )
-    return Stack(policy, repo, service, cluster, metrics, show, workspace / "load")
+    return Stack(policy, repo, app, cluster, metrics, show, workspace / "load")
 
 
 class _StageVerifier:
     """Verify each stage on its own metrics (stage and prod run side by side on this machine)."""
 
     def __init__(self, policy: Policy, metrics: Mapping[str, Metrics]) -> None:
-        from trainmaster.train.verification import GatesVerifier
-
-        self.by_stage = {stage: GatesVerifier(policy, m) for stage, m in metrics.items()}
+        self.policy, self.metrics = policy, metrics  # filled once the local target runs
 
     def verify(self, stage: str, digest: str, **kwargs: object):  # type: ignore[no-untyped-def]
-        return self.by_stage[stage].verify(stage, digest, **kwargs)  # type: ignore[arg-type]
+        from trainmaster.train.verification import GatesVerifier
+
+        each = GatesVerifier(self.policy, self.metrics[stage])
+        return each.verify(stage, digest, **kwargs)  # type: ignore[arg-type]
 
 
 def _tell(story: Story, stack: Stack, outcome: Outcome) -> None:
@@ -108,7 +109,7 @@ def _evidence(stack: Stack, train: str, outcome: Outcome) -> None:
     key = Ed25519PrivateKey.generate()
     began = time.monotonic()
     bundle = build_evidence(
-        stack.service.store,
+        stack.app.store,
         stack.policy,
         train,
         out_dir=stack.repo / "evidence",
@@ -127,7 +128,7 @@ def _evidence(stack: Stack, train: str, outcome: Outcome) -> None:
 def _audit(stack: Stack, outcome: Outcome) -> None:
     from trainmaster.audit import AuditLog
 
-    log = AuditLog(stack.service.store)
+    log = AuditLog(stack.app.store)
     broken = log.verify()
     outcome.events = sum(1 for _ in log.events())
     outcome.audit_intact = broken is None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from trainmaster.config import Policy
     from trainmaster.gates.port import Metrics
     from trainmaster.gates.watch import WatchOutcome
-    from trainmaster.train.service import TrainService
+    from trainmaster.wiring import App
 
 CAPTAIN = "release-captain"
 APPROVERS = (
@@ -52,7 +52,7 @@ class Stack:
 
     policy: Policy
     repo: Path
-    service: TrainService
+    app: App  # every step goes through the use cases, authorized like a person's
     cluster: Any  # the local target (LocalCluster)
     metrics: dict[str, Metrics]
     show: Show
@@ -88,9 +88,10 @@ class Story:
         return GateInputs(smoke=smoke_result, load=load)
 
     def _verify(self, train: str, stage: str, inputs: Any) -> bool:
-        outcome = self.s.service.verify(train, stage, inputs)
-        view = outcome.state.stage(stage)
-        verdicts = dict(view.gate_verdicts)
+        from trainmaster.train.use_cases import VerifyInput, verify
+
+        result = verify(self.s.app, VerifyInput(CAPTAIN, train, stage, inputs))
+        verdicts = dict(result.verdicts)
         passed = bool(verdicts) and all(v == "pass" for v in verdicts.values())
         results = ", ".join(f"{g} {v}" for g, v in verdicts.items())
         (self.s.show.good if passed else self.s.show.bad)(
@@ -99,14 +100,17 @@ class Story:
         return passed
 
     def _promote(self, train: str, stage: str, reason: str) -> None:
+        from trainmaster.train.use_cases import PromoteInput, promote
+
         deadline = time.monotonic() + 60
         while True:
             try:
-                self.s.service.promote(train, stage, CAPTAIN, reason)
+                promote(self.s.app, PromoteInput(CAPTAIN, train, stage, reason))
                 return
             except Refused as e:
                 # The wait timer counts from stored timestamps; the demo just waits it out.
-                if "wait" not in str(e) or time.monotonic() > deadline:
+                waiting = {r.rule for r in e.reasons} == {"promotion.wait"}
+                if not waiting or time.monotonic() > deadline:
                     raise
                 with self.s.show.waiting(f"{stage}: {e}"):
                     time.sleep(0.5)
@@ -118,13 +122,14 @@ class Story:
         from trainmaster.audit.log import append_event
         from trainmaster.rollout.plan import Operation
         from trainmaster.rollout.service import execute
+        from trainmaster.train.service import image_ref
 
         artifact = build_artifact(self.s.repo, "v0.1.0", "0.1.0", self.s.repo)
-        image = self.s.service.image_ref(artifact.digest)
+        image = image_ref(self.s.policy, artifact.digest)
         target = self._target("prod")
 
         def audit(action: str, where: str, payload: dict[str, Any]) -> None:
-            with self.s.service.store.transaction() as session:
+            with self.s.app.store.transaction() as session:
                 append_event(
                     session,
                     actor=CAPTAIN,
@@ -149,8 +154,10 @@ class Story:
         self.s.show.step(f"schedule: next cuts {when} (the demo cuts now)")
 
     def train(self, outcome: Outcome) -> str:
-        show, service = self.s.show, self.s.service
-        plan = service.cut()
+        from trainmaster.train import use_cases as steps
+
+        show, app = self.s.show, self.s.app
+        plan = steps.cut(app, steps.CutInput(CAPTAIN, reason="Thursday's train")).plan
         train = plan.train_id
         show.good(f"cut {train}: branch {plan.branch}, tag {plan.tag}, {len(plan.changes)} commits")
         for line in plan.notes.splitlines():
@@ -159,21 +166,21 @@ class Story:
             if headline.startswith(("##", "- ")):
                 show.step(f"  [dim]{escape(headline)}[/dim]")
         artifact = build_artifact(self.s.repo, plan.tag, plan.version, self.s.repo)
-        service.record_artifact(train, artifact.digest)
+        steps.artifact(app, steps.ArtifactInput(CAPTAIN, train, artifact.digest))
         show.step(f"artifact {artifact.digest[:19]}… from git archive {plan.tag}")
 
-        service.deploy(train, "stage")
+        steps.deploy(app, steps.DeployInput(CAPTAIN, train, "stage"))
         stage_url = self.s.cluster.endpoints(self._target("stage")).active
         show.good(f"stage: {train} deployed at {stage_url}")
         if not self._verify(
             train, "stage", self._inputs("stage", stage_url, STAGE_USERS, f"{train}-stage")
         ):
             return train
-        service.approve(train, "stage", *APPROVERS[0])
+        steps.approve(app, steps.ApproveInput(APPROVERS[0][0], train, "stage", APPROVERS[0][1]))
         self._promote(train, "stage", "stage verified")
         show.good("stage: approved by alice and promoted")
 
-        service.deploy(train, "prod")
+        steps.deploy(app, steps.DeployInput(CAPTAIN, train, "prod", "the weekly train"))
         preview_url = self.s.cluster.endpoints(self._target("prod")).preview
         show.good(f"prod: {train} is the preview colour at {preview_url} (not serving users)")
         if not self._verify(
@@ -181,7 +188,7 @@ class Story:
         ):
             return train
         for who, why in APPROVERS:
-            service.approve(train, "prod", who, why)
+            steps.approve(app, steps.ApproveInput(who, train, "prod", why))
             show.step(f"approved by {who}: {why}")
         self._promote(train, "prod", "two approvals, gates green, wait timer over")
         show.good(f"prod: {train} promoted — blue/green switch")
@@ -224,8 +231,8 @@ class Story:
                     self.s.policy,
                     "prod",
                     metrics=self.s.metrics["prod"],
-                    cluster=RollbackThroughTrain(self.s.service, self.s.cluster, train, WATCHER),
-                    store=self.s.service.store,
+                    cluster=RollbackThroughTrain(self.s.app, train, WATCHER),
+                    store=self.s.app.store,
                     actor=WATCHER,
                     target=target,
                     train_id=train,

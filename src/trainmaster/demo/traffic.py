@@ -93,13 +93,18 @@ class LoadRun:
                 self.process.wait()
 
 
-def start_load(base_url: str, *, users: int, seconds: float, workdir: Path, name: str) -> LoadRun:
+def check_extras() -> None:
+    """Refuse (exit 2) before anything starts when the demo's extras are not installed."""
     import importlib.util
 
     if importlib.util.find_spec("locust") is None:
         from trainmaster.errors import UsageError
 
         raise UsageError("the demo drives load with Locust: pip install 'trainmaster[demo]'")
+
+
+def start_load(base_url: str, *, users: int, seconds: float, workdir: Path, name: str) -> LoadRun:
+    check_extras()
     workdir.mkdir(parents=True, exist_ok=True)
     locustfile = workdir / "locustfile.py"
     if not locustfile.exists():

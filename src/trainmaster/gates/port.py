@@ -21,3 +21,7 @@ class Metrics(Protocol):
         """One range query. Raises ExternalError(temporary=True) when unreachable, and
         PolicyError when the query itself is rejected."""
         ...
+
+    def close(self) -> None:
+        """Stop pollers and release connections (app-layer: the composition root calls it)."""
+        ...

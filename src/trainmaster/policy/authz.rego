@@ -56,9 +56,12 @@ deny contains msg if {
 	msg := concat("", ["not a member of a role that may ", input.action, " (", titles, ")"])
 }
 
+# Open actions (recording an artifact, deploying a train, verifying a stage) are steps anyone
+# may take until a role claims them; they are still asked, so a policy module can refuse them.
 deny contains msg if {
 	roles_in_force
 	count(deciding_roles) == 0
+	not input.action in data.policy.open_actions
 	msg := sprintf("no role may %s (add it to a role's `may`)", [input.action])
 }
 

@@ -36,3 +36,11 @@ test_a_plain_action_needs_no_reason if {
 		not contains(msg, "say why with --reason")
 	}
 }
+
+test_an_open_action_is_allowed_though_no_role_lists_it if {
+	denied := authz.deny with input.actor as "zoe"
+		with input.action as "train.verify"
+		with input.target as "train/v1.0.0"
+		with input.reason as ""
+	count(denied) == 0
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trainmaster.config.model import Policy
-from trainmaster.policy.model import PRODUCTION_RISKY_ACTIONS, RISKY_ACTIONS
+from trainmaster.policy.model import OPEN_ACTIONS, PRODUCTION_RISKY_ACTIONS, RISKY_ACTIONS
 
 
 def policy_data(policy: Policy) -> dict[str, Any]:
@@ -30,6 +30,7 @@ def policy_data(policy: Policy) -> dict[str, Any]:
         },
         "risky_actions": sorted(RISKY_ACTIONS),
         "production_actions": sorted(PRODUCTION_RISKY_ACTIONS),
+        "open_actions": sorted(OPEN_ACTIONS),
         "production_stages": list(settings.production_stages),
         "reason_min_length": settings.reason_min_length,
     }

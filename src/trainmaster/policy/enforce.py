@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trainmaster.errors import Refused
+from trainmaster.errors import RefusalReason, Refused
 from trainmaster.policy.model import AccessRequest, Decision
 from trainmaster.policy.port import Authorizer
 from trainmaster.store import Store
@@ -30,4 +30,9 @@ def authorize(authorizer: Authorizer, store: Store, request: AccessRequest) -> D
                 "attributes": dict(request.attributes),
             },
         )
-    raise Refused(f"refused: {decision.summary()}")
+    raise Refused(f"refused: {decision.summary()}", reasons=refusal_reasons(decision))
+
+
+def refusal_reasons(decision: Decision) -> tuple[RefusalReason, ...]:
+    """The Rego bundle's reasons, each under the rule `authz` (Rego's `deny` names no rule)."""
+    return tuple(RefusalReason("authz", reason) for reason in decision.reasons)

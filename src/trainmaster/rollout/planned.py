@@ -34,3 +34,6 @@ class PlannedCluster:
 
     def pin(self, target: Target, image: str) -> None:
         self.run(target, Operation("pin", image=image))
+
+    def close(self) -> None:
+        """Nothing held by default; a backend with connections or processes overrides it."""

@@ -45,6 +45,10 @@ class Cluster(Protocol):
 
     def pin(self, target: Target, image: str) -> None: ...
 
+    def close(self) -> None:
+        """Release connections and processes this backend holds; safe to call twice."""
+        ...
+
 
 def is_digest_ref(image: str) -> bool:
     return DIGEST_REF.match(image) is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from trainmaster.errors import RefusalReason
 from trainmaster.train.model import ApprovalRecord, StageRules, StageStatus, StageView, TrainState
 
 
@@ -152,7 +153,23 @@ def promotion_blockers(
     now: datetime,
     guards: tuple[Guard, ...] = PROMOTION_GUARDS,
 ) -> list[str]:
-    return [b for guard in guards if (b := guard(state, rules, promoter, now)) is not None]
+    return [reason.message for reason in promotion_refusals(state, rules, promoter, now, guards)]
+
+
+def promotion_refusals(
+    state: TrainState,
+    rules: StageRules,
+    promoter: str,
+    now: datetime,
+    guards: tuple[Guard, ...] = PROMOTION_GUARDS,
+) -> tuple[RefusalReason, ...]:
+    """Every blocker with its rule: `promotion.order`, `promotion.quorum`, … (the guard's name)."""
+    found = ((guard, guard(state, rules, promoter, now)) for guard in guards)
+    return tuple(
+        RefusalReason("promotion." + guard.__name__.removesuffix("_blocker"), message)
+        for guard, message in found
+        if message is not None
+    )
 
 
 def _short(digest: str | None) -> str:

@@ -17,7 +17,7 @@ from trainmaster.train.approvals import (
     approval_refusal,
     freeze_blocker,
     order_blocker,
-    promotion_blockers,
+    promotion_refusals,
 )
 from trainmaster.train.model import (
     BUSY,
@@ -181,9 +181,10 @@ def _promote(state: TrainState, event: Promote) -> Transition:
     guards = PROMOTION_GUARDS
     if event.override_freeze:
         guards = tuple(g for g in guards if g is not freeze_blocker)
-    blockers = promotion_blockers(state, rules, event.actor, event.at, guards)
+    blockers = promotion_refusals(state, rules, event.actor, event.at, guards)
     if blockers:
-        raise Refused(f"cannot promote {state.id} to {event.stage}: " + "; ".join(blockers))
+        text = "; ".join(b.message for b in blockers)
+        raise Refused(f"cannot promote {state.id} to {event.stage}: {text}", reasons=blockers)
     if not event.reason.strip():
         raise Refused(f"promoting to {event.stage} needs a reason (--reason)")
     actions: tuple[Action, ...] = ()

@@ -117,3 +117,14 @@ def _stage(state: TrainState, name: str, now: datetime) -> dict[str, Any]:
         "promoted_by": view.promoted_by,
         "waiting_for": waiting,
     }
+
+
+def train_attributes(session: Session, train: str | None) -> dict[str, Any]:
+    """What the authorization policy may judge a train by: its author and kind (only its id for
+    an unknown train: the train's own rules report that)."""
+    if train is None:
+        return {}
+    row = session.get(TrainRow, train)
+    if row is None:
+        return {"train": train}
+    return {"train": row.id, "author": row.author, "kind": row.kind}

@@ -90,10 +90,12 @@ class TrainService(TrainEngine):
         )
         return self._with_notes(plan)
 
-    def cut(self, dry_run: bool = False, override_reason: str | None = None) -> CutPlan:
+    def cut(
+        self, dry_run: bool = False, override_reason: str | None = None, reason: str = ""
+    ) -> CutPlan:
         plan = self.plan_cut(override_reason)
         if not dry_run:
-            self._record_cut(plan, reason=override_reason or "scheduled train")
+            self._record_cut(plan, reason=override_reason or reason or "scheduled train")
         return plan
 
     def hotfix(
@@ -141,14 +143,7 @@ class TrainService(TrainEngine):
         )
 
     def image_ref(self, digest: str) -> str:
-        """`sha256:<hex>` becomes `<policy artifact>@sha256:<hex>`; a full ref must be immutable."""
-        text = digest.strip()
-        if text.startswith("sha256:"):
-            owner, _, repo = (self.policy.repos[0] if self.policy.repos else "/").partition("/")
-            text = f"{self.policy.train.artifact.format(owner=owner, repo=repo)}@{text}"
-        if not DIGEST_REF.match(text):
-            raise UsageError(f"{digest!r} is not an immutable image digest (repo@sha256:<64 hex>)")
-        return text
+        return image_ref(self.policy, digest)
 
     def deploy(
         self, train_id: str, stage: str, *, reason: str = "", dry_run: bool = False
@@ -301,3 +296,14 @@ class TrainService(TrainEngine):
     def list(self) -> list[dict[str, Any]]:
         with self.store.transaction() as session:
             return train_list(session)
+
+
+def image_ref(policy: Policy, digest: str) -> str:
+    """`sha256:<hex>` becomes `<policy artifact>@sha256:<hex>`; a full ref must be immutable."""
+    text = digest.strip()
+    if text.startswith("sha256:"):
+        owner, _, repo = (policy.repos[0] if policy.repos else "/").partition("/")
+        text = f"{policy.train.artifact.format(owner=owner, repo=repo)}@{text}"
+    if not DIGEST_REF.match(text):
+        raise UsageError(f"{digest!r} is not an immutable image digest (repo@sha256:<64 hex>)")
+    return text

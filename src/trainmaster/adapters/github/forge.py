@@ -16,6 +16,9 @@ class GitHubForge:
     def __init__(self, client: GitHubClient) -> None:
         self.client = client
 
+    def close(self) -> None:
+        self.client.close()
+
     def find_release(self, repo: str, tag: str) -> ReleaseRef | None:
         try:
             return _release(self.client.get(f"/repos/{repo}/releases/tags/{tag}"))
