@@ -29,6 +29,12 @@ from trainmaster.checks.values import truthy
 from trainmaster.checks.workflow import Job, Workflow
 
 MAX_DEPTH = 10  # GitHub nests reusable workflows at most 10 levels deep
+# GitHub docs ("Reusable workflows" reference): one workflow file calls at most 20 unique reusable
+# workflows, nested trees included.
+MAX_UNIQUE_CALLED = 20
+# Matrices multiply across calls (three 200-entry levels report 8 million jobs): the walk stops
+# at this many predicted checks per run, with a finding, instead of exhausting memory.
+MAX_CHECKS = 10_000
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,32 @@ class _Walker:
         self.github = Partial(event_name="pull_request", base_ref=default_branch)
         self.checks: list[Check] = []
         self.findings: list[Finding] = []
+        self.called: dict[str, set[str]] = {}  # triggered workflow → reusable workflows it calls
+        self.origin = ("", 0)  # the triggered workflow's job being walked
+        self.exhausted = False
 
     def workflow(self, workflow: Workflow, scope: _Scope) -> None:
         for job in workflow.jobs:
+            if not scope.path:
+                self.origin = (workflow.path, job.line)
             self.job(workflow, job, scope)
 
+    def over_budget(self) -> bool:
+        """Whether the walk has predicted as many checks as it may: said once, then stopped."""
+        if len(self.checks) < MAX_CHECKS:
+            return False
+        if not self.exhausted:
+            self.exhausted = True
+            message = (
+                f"matrices and reusable-workflow calls fan out to more than {MAX_CHECKS} checks; "
+                "trainmaster stops predicting here"
+            )
+            self.findings.append(_invalid(*self.origin, message))
+        return True
+
     def job(self, workflow: Workflow, job: Job, scope: _Scope) -> None:
+        if self.over_budget():
+            return
         path = f"{scope.path}/{job.id}" if scope.path else job.id
         own_needs = tuple(f"{scope.path}/{n}" if scope.path else n for n in job.needs)
         if job.condition is not None and _STATUS_CHECK.search(job.condition):
@@ -123,6 +149,8 @@ class _Walker:
             scope.files,
         )
         for name, status, reason, contexts in self.names(workflow, job, inner):
+            if self.over_budget():
+                return
             if job.uses is None:
                 self.report(workflow, job, inner, name, status, reason)
             elif status == "exact":
@@ -226,6 +254,8 @@ class _Walker:
     ) -> None:
         assert job.uses is not None
         target = local_target(job.uses)
+        unique = self.called.setdefault(scope.top, set())
+        unique.add(target or job.uses.split("@", maxsplit=1)[0])
         if target is None:
             self.report(
                 workflow,
@@ -238,6 +268,11 @@ class _Walker:
             return
         called = self.workflows.get(target)
         problem = _call_problem(target, called, scope.files)
+        if len(unique) > MAX_UNIQUE_CALLED:
+            problem = (
+                f"{scope.top} calls more than {MAX_UNIQUE_CALLED} unique reusable workflows; "
+                "GitHub rejects the run"
+            )
         if problem or called is None:
             self.findings.append(
                 _invalid(workflow.path, job.uses_line, f"jobs.{job.id}: {problem}")

@@ -6,6 +6,10 @@ nested values), applied before `include`; each `include` entry extends every com
 original values it does not contradict, overwriting only added values, and becomes a new
 combination when it extends none. A job reports `name (v1, v2, …)` with the combination's leaf
 values in order, nulls and empty strings left out. At most 256 combinations.
+
+The matrix is untrusted (a pull request's author writes it): `count` brackets the number of
+combinations from the list lengths alone, so a 400-byte file of ten keys with six values each is
+refused as 60 million combinations without building one of them.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from typing import Any
 from trainmaster.checks.expressions import evaluate, has_expression, interpolate, segments
 from trainmaster.checks.values import number_text
 
-MAX_COMBINATIONS = 256
+MAX_COMBINATIONS = 256  # GitHub: "A matrix will generate a maximum of 256 jobs per workflow run"
+MAX_PRODUCT = 65_536  # combinations built before `exclude` thins them; more is refused unbuilt
 
 Combination = dict[str, Any]
 
@@ -44,6 +49,15 @@ def expand(matrix: Any) -> Expansion | None:
         raise MatrixError("strategy.matrix must be a mapping")
     if _dynamic(matrix):
         return None
+    low, _ = count(matrix)
+    if low > MAX_COMBINATIONS:
+        raise MatrixError(f"the matrix has {low} combinations; GitHub allows {MAX_COMBINATIONS}")
+    whole = _size(matrix)
+    if whole > MAX_PRODUCT:
+        raise MatrixError(
+            f"the matrix has {whole} combinations before exclude; "
+            f"trainmaster expands at most {MAX_PRODUCT}"
+        )
     product = _product(matrix)
     keys = list(product[0]) if product else []
     product = _exclude(product, matrix.get("exclude") or [])
@@ -54,6 +68,38 @@ def expand(matrix: Any) -> Expansion | None:
     if len(combinations) > MAX_COMBINATIONS:
         raise MatrixError(f"the matrix has {len(combinations)} combinations; GitHub allows 256")
     return Expansion(tuple(tuple(c.items()) for c in combinations))
+
+
+def count(matrix: dict[str, Any]) -> tuple[int, int]:
+    """At least and at most how many combinations the matrix has, from its list lengths only:
+    each `exclude` entry removes at most the share of combinations its pairs pin down, each
+    `include` entry adds at most one."""
+    whole = _size(matrix)
+    removable = 0
+    exclude = matrix.get("exclude")
+    for entry in exclude if isinstance(exclude, list) else []:
+        pinned = 1
+        for key in entry if isinstance(entry, dict) else ():
+            values = matrix.get(key)
+            pinned *= len(values) if isinstance(values, list) and key not in _SPECIAL else 1
+        removable += whole // pinned if pinned else 0
+    include = matrix.get("include")
+    extra = len(include) if isinstance(include, list) else 0
+    return max(whole - removable, 0), whole + extra
+
+
+_SPECIAL = ("include", "exclude")
+
+
+def _size(matrix: dict[str, Any]) -> int:
+    whole = 1
+    for key, values in matrix.items():
+        if key in _SPECIAL:
+            continue
+        if not isinstance(values, list):
+            raise MatrixError(f"strategy.matrix.{key} must be a list of values")
+        whole *= len(values)
+    return whole
 
 
 def resolve(value: Any, contexts: Mapping[str, Any]) -> Any:
@@ -85,7 +131,7 @@ def _dynamic(value: Any) -> bool:
 def _product(matrix: dict[str, Any]) -> list[Combination]:
     product: list[Combination] = [{}]
     for key, values in matrix.items():
-        if key in ("include", "exclude"):
+        if key in _SPECIAL:
             continue
         if not isinstance(values, list):
             raise MatrixError(f"strategy.matrix.{key} must be a list of values")

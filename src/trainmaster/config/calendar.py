@@ -8,10 +8,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 _HORIZON = timedelta(days=366 * 8)  # a cadence that does not fire in 8 years never will
 
 
+MAX_ZONE_NAME = 64  # the longest IANA name, America/Argentina/ComodRivadavia, has 32
+
+
 def zone(name: str) -> ZoneInfo:
+    if len(name) > MAX_ZONE_NAME:  # ZoneInfo would look it up as a file and fail with OSError
+        raise ValueError(f"unknown IANA time zone {name[:MAX_ZONE_NAME]!r}… (too long)")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as e:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as e:
         raise ValueError(f"unknown IANA time zone {name!r}") from e
 
 

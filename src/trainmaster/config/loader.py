@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from trainmaster.config.limits import check_query
 from trainmaster.config.model import Policy
+from trainmaster.config.yamlsource import MAX_BYTES, SourceMap, YamlError, load_yaml
 from trainmaster.config.yamlsource import Path as DataPath
-from trainmaster.config.yamlsource import SourceMap, YamlError, load_yaml
 from trainmaster.errors import PolicyError
 
 DEFAULT_POLICY = "trainmaster.yaml"
@@ -23,6 +24,8 @@ _REFERENCE = re.compile(r"^([A-Za-z0-9_.-]+): (.*)$")
 def load_policy(path: str | Path = DEFAULT_POLICY) -> Policy:
     file = Path(path)
     try:
+        if file.stat().st_size > MAX_BYTES:  # refuse before reading a huge file into memory
+            raise PolicyError(f"{file}:1:1: the file is larger than {MAX_BYTES} bytes")
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError as e:
         raise PolicyError(
@@ -43,11 +46,34 @@ def parse_policy(text: str, file: str = DEFAULT_POLICY) -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(f"{file}:1:1: the policy must be a mapping of sections")
     try:
-        return Policy.model_validate(data)
+        policy = Policy.model_validate(data)
     except ValidationError as e:
         lines = [_describe(err, source) for err in e.errors(include_url=False)]
         lines = sorted(dict.fromkeys(lines), key=_line_order)
         raise PolicyError(lines[0], details=lines) from e
+    except (ArithmeticError, RecursionError, TypeError, OSError) as e:
+        # The error boundary: a validator that meets a value it did not expect must still give
+        # one line and exit 2, never a traceback.
+        raise PolicyError(f"{file}:1:1: the policy cannot be read: {type(e).__name__}: {e}") from e
+    _check_limits(policy, source)
+    return policy
+
+
+def _check_limits(policy: Policy, source: SourceMap) -> None:
+    """Bounds the schema cannot express, located like schema errors."""
+    lines: list[str] = []
+    for name, signal in policy.signals.items():
+        for field in ("query", "errors_query", "total_query"):
+            query = getattr(signal, field)
+            try:
+                check_query(query or "")
+            except ValueError as e:
+                mark = source.locate(("signals", name, field))
+                lines.append(
+                    f"{source.file}:{mark.line}:{mark.column}: signals.{name}.{field}: {e}"
+                )
+    if lines:
+        raise PolicyError(lines[0], details=lines)
 
 
 def _line_order(line: str) -> tuple[int, int]:

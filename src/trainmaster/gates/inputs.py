@@ -1,11 +1,16 @@
 """Gate inputs besides metrics: k6 and Locust load results, JUnit smoke results, migration
 results, CI and preview outcomes. Parsers read text (the CLI reads the files) and raise a
-UsageError naming the file on malformed input: a file that cannot be read is never a pass."""
+UsageError naming the file on malformed input: a file that cannot be read is never a pass.
+
+The files come from test runs anyone can shape, so JSON is read within bounds checked before or
+while parsing: size, nesting depth, number length and range (`1e999`, `NaN` and `Infinity` are
+refused; Python's json would accept them as infinities)."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,11 +54,58 @@ class GateInputs:
         }.get(gate)
 
 
+MAX_JSON_BYTES = 20_000_000  # a Locust stats file with full histograms is a few megabytes
+MAX_JSON_DEPTH = 64  # a k6 summary nests 4 deep
+MAX_NUMBER_CHARS = 40  # a double needs 24 characters, a 64-bit count 20
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class _Refused(ValueError):
+    """A JSON value over a limit, raised from the decoder's hooks."""
+
+
 def _json(text: str, source: str) -> Any:
+    if len(text) > MAX_JSON_BYTES:
+        raise UsageError(f"{source}: larger than {MAX_JSON_BYTES} bytes; not read")
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise UsageError(f"{source}: values nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except json.JSONDecodeError as e:
         raise UsageError(f"{source}: not valid JSON (line {e.lineno}: {e.msg})") from e
+    except _Refused as e:
+        raise UsageError(f"{source}: {e}") from e
+    except (ValueError, RecursionError) as e:  # the boundary: whatever else the decoder meets
+        raise UsageError(f"{source}: not valid JSON ({type(e).__name__})") from e
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays and objects, counted outside strings without recursing."""
+    deepest = depth = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _float(text: str) -> float:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused(f"a number longer than {MAX_NUMBER_CHARS} characters")
+    value = float(text)
+    if math.isinf(value):
+        raise _Refused(f"number out of range: {text!r}")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _Refused(f"a number longer than {MAX_NUMBER_CHARS} characters")
+    return int(text)
+
+
+def _constant(text: str) -> float:
+    raise _Refused(f"{text!r} is not JSON")
 
 
 def parse_k6(text: str, source: str = "k6 summary") -> InputResult:
@@ -95,13 +147,13 @@ def parse_locust(text: str, limits: LoadLimits, source: str = "Locust stats") ->
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
         raise UsageError(f"{source}: not Locust --json output (expected a list of stats entries)")
     try:
-        requests = sum(int(e["num_requests"]) for e in data)
-        failures = sum(int(e["num_failures"]) for e in data)
+        requests = sum(_count(e["num_requests"]) for e in data)
+        failures = sum(_count(e["num_failures"]) for e in data)
         histogram: dict[float, int] = {}
         for entry in data:
             for ms, count in entry.get("response_times", {}).items():
-                histogram[float(ms)] = histogram.get(float(ms), 0) + int(count)
-    except (KeyError, TypeError, ValueError) as e:
+                histogram[float(ms)] = histogram.get(float(ms), 0) + _count(count)
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as e:
         raise UsageError(f"{source}: malformed Locust stats entry ({e})") from e
     if requests == 0:
         return InputResult(source, None, "the Locust run made no requests")
@@ -116,6 +168,12 @@ def parse_locust(text: str, limits: LoadLimits, source: str = "Locust stats") ->
         return InputResult(source, None, "no error-rate or p95 threshold to hold Locust to")
     summary = f"{requests} requests, failure ratio {ratio:.2%}, p95 {p95:.3f}s"
     return InputResult(source, not broken, summary, tuple(broken))
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return int(value)
 
 
 def _percentile(histogram: dict[float, int], q: float) -> float:

@@ -134,6 +134,13 @@ def tokenize(text: str) -> list[tuple[str, str]]:
 
 
 def parse(text: str) -> Expr:
+    # hostile-input hook: bound length and nesting before the recursive descent below
+    from trainmaster.config.limits import check_query
+
+    try:
+        check_query(text)
+    except ValueError as e:
+        raise Unsupported(str(e)) from e
     parser = _Parser(tokenize(text))
     expr = parser.expression(0)
     if parser.peek() is not None:
