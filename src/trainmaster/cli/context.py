@@ -48,6 +48,9 @@ class Context:
 
             url = os.environ.get("TRAINMASTER_STORE_URL") or self.policy.store.url
             self._store = open_store(url, self.policy_path.resolve().parent)
+            from trainmaster.notify.wiring import attach  # notify: the outbox writer (issue 20)
+
+            attach(self.policy, self.policy_path)
         return self._store
 
     def audit(self) -> AuditLog:
@@ -57,6 +60,9 @@ class Context:
 
     def close(self) -> None:
         if self._store is not None:
+            from trainmaster.notify.wiring import deliver_after  # notify: outbox (issue 20)
+
+            deliver_after(self.policy, self.policy_path, self._store)
             self._store.dispose()
 
 
