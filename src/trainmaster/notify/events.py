@@ -136,7 +136,7 @@ def _scheduled(cause: Cause, facts: Facts) -> dict[str, Any]:
                 "command": rollback.get(
                     "command", "trainmaster rollback --env prod --reason '<why>'"
                 ),
-                "to_digest": rollback.get("to_digest"),
+                "to_digest": rollback.get("to_digest") or None,
             },
             "owner": facts.owner or None,
             "pager": facts.pager or None,
