@@ -104,12 +104,12 @@ class NotifyTarget(Strict):
             raise ValueError("give secret_env or secret_file, not both")
         if self.url is not None:
             _check_url(self.url, self.type)
-        needs = _REQUIRED[self.type]
-        for key in needs:
+        kind = f"{'an' if self.type == 'email' else 'a'} {self.type} target"
+        for key in _REQUIRED[self.type]:
             if key == "secret" and not (self.secret_env or self.secret_file):
-                raise ValueError(f"a {self.type} target needs secret_env or secret_file")
-            if key in ("url", "smtp", "channel") and getattr(self, key) is None:
-                raise ValueError(f"a {self.type} target needs {key}")
+                raise ValueError(f"{kind} needs secret_env or secret_file")
+            if key in ("url", "smtp") and getattr(self, key) is None:
+                raise ValueError(f"{kind} needs {key}")
         if self.type == "teams" and not (self.url or self.secret_env or self.secret_file):
             raise ValueError("a teams target needs url, or the URL in secret_env/secret_file")
         if self.type != "email" and self.smtp is not None:

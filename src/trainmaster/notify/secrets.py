@@ -55,10 +55,15 @@ def secret_problem(target: NotifyTarget, value: str) -> str | None:
     if target.type == "slack":
         if target.channel:
             return None if value.startswith("xoxb-") else "a Slack bot token starts with xoxb-"
-        return None if value.startswith("https://") else "a Slack incoming webhook is an https URL"
+        return None if _web(value) else "a Slack incoming webhook is an https URL"
     if target.type == "teams" and not target.url:
-        return None if value.startswith("https://") else "a Teams workflow URL starts with https://"
+        return None if _web(value) else "a Teams workflow URL starts with https://"
     return None
+
+
+def _web(url: str) -> bool:
+    # Plain http only to this machine (a local relay or a test receiver), as for policy URLs.
+    return url.startswith(("https://", "http://127.0.0.1:", "http://[::1]:", "http://localhost:"))
 
 
 def _error(policy_path: Path, index: int, key: str, why: str) -> PolicyError:
