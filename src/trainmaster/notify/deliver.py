@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from trainmaster.config.model import Policy
 from trainmaster.config.notify import NotifyTarget
 from trainmaster.errors import PolicyError
@@ -58,6 +60,7 @@ class Deliverer:
         self.slack_api, self.jitter, self.now = slack_api, jitter, now
         self.targets = {t.name: (i, t) for i, t in enumerate(policy.notify.targets)}
         self._secrets: dict[str, str | PolicyError | None] = {}
+        self._client: httpx.Client | None = None
 
     def run(self, *, within: float | None = None, limit: int = 500) -> DeliveryReport:
         """Attempt every due message once; with `within`, start no attempt after that many
@@ -66,10 +69,11 @@ class Deliverer:
         started = time.monotonic()
         with self.store.transaction() as session:
             todo = due(session, self.now(), limit)
-        for message in todo:
-            if within is not None and time.monotonic() - started > within:
-                break
-            self.attempt(message, report)
+        with httpx.Client(follow_redirects=False, trust_env=False) as self._client:
+            for message in todo:
+                if within is not None and time.monotonic() - started > within:
+                    break
+                self.attempt(message, report)
         return report
 
     def attempt(self, message: Message, report: DeliveryReport) -> None:
@@ -88,7 +92,9 @@ class Deliverer:
                 report.problems.append(secret)
             result = Attempt(False, True, secret.message)
         else:
-            result = send_message(target, secret, message.id, message.event, self.slack_api)
+            result = send_message(
+                target, secret, message.id, message.event, self.slack_api, self._client
+            )
         self._record(message, result, report, target)
 
     def _secret(self, index: int, target: NotifyTarget) -> str | PolicyError | None:
@@ -134,6 +140,7 @@ def send_message(
     message_id: str,
     event: Mapping[str, Any],
     slack_api: str = SLACK_API,
+    client: httpx.Client | None = None,
 ) -> Attempt:
     """One attempt to one target."""
     timeout = target.timeout.total_seconds()
@@ -144,4 +151,5 @@ def send_message(
         mail = email_message(target.smtp, message_id, event)
         return send_email(target.smtp, secret, mail, timeout)
     request = http_request(target, secret, message_id, event, slack_api=slack_api)
-    return post(request, timeout, slack_api_reply=target.type == "slack" and bool(target.channel))
+    slack_api_reply = target.type == "slack" and bool(target.channel)
+    return post(request, timeout, slack_api_reply=slack_api_reply, client=client)

@@ -74,14 +74,28 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def post(request: Request, timeout: float, *, slack_api_reply: bool = False) -> Attempt:
+def post(
+    request: Request,
+    timeout: float,
+    *,
+    slack_api_reply: bool = False,
+    client: httpx.Client | None = None,
+) -> Attempt:
+    """One POST. A deliverer passes its client (one TLS context and connection pool per run:
+    building a client loads the CA bundle, which costs more than a loopback request)."""
+    own = client is None
+    http = client or httpx.Client(follow_redirects=False, trust_env=False)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            response = client.post(request.url, content=request.body, headers=request.headers)
+        response = http.post(
+            request.url, content=request.body, headers=request.headers, timeout=timeout
+        )
     except httpx.TimeoutException:
         return Attempt(False, True, f"no answer within {timeout:g}s")
     except httpx.HTTPError as e:
         return Attempt(False, True, f"cannot reach the target: {type(e).__name__}")
+    finally:
+        if own:
+            http.close()
     return outcome(response, slack_api_reply=slack_api_reply)
 
 
