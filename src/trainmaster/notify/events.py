@@ -98,7 +98,9 @@ def event_for(kind: str, cause: Cause, facts: Facts) -> dict[str, Any]:
 
 def event_id(kind: str, cause: Cause, facts: Facts) -> str:
     train = facts.train
-    if train is None:
+    if kind == "drift.detected":
+        about = f"drift:{cause.payload.get('fingerprint') or cause.seq}"
+    elif train is None:
         about = f"seq:{cause.seq}"
     else:
         view = train.stage(cause.stage)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from trainmaster.config.model import Policy
@@ -41,3 +44,29 @@ def deliver_after(policy: Policy, policy_path: Path, store: Store) -> None:
         return
     for problem in report.problems:
         log.warning("%s", problem.message)
+
+
+def record_drift(
+    policy: Policy, store: Callable[[], Store], actor: str, drift: Sequence[tuple[str, object]]
+) -> None:
+    """`trainmaster drift` found differences: audit them (`governance.drift`), which is what
+    notifies. Only with notify targets: drift is otherwise a read that needs no store. The
+    fingerprint makes the same unchanged drift, seen by every scheduled run, one event."""
+    if not policy.notify.targets:
+        return
+    from trainmaster.audit.log import append_event
+
+    repos = [repo for repo, _ in drift]
+    canonical = json.dumps(
+        [[repo, actions] for repo, actions in drift], sort_keys=True, default=str
+    )
+    fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    with store().transaction() as session:
+        append_event(
+            session,
+            actor=actor,
+            action="governance.drift",
+            target="github:" + (repos[0] if len(repos) == 1 else f"{len(repos)} repositories"),
+            reason="governance differs from the policy",
+            payload={"repos": repos, "fingerprint": fingerprint},
+        )
