@@ -82,9 +82,9 @@ def test_seed_expresses_the_whole_plan() -> None:
             "duplicate key 'url'",
         ),
         (
-            "  webhooks: []",
-            "  webhooks: [{url: https://hooks.slack.com/x}]",
-            "notify.webhooks.0.url: secrets are written as ${ENV_VAR} references",
+            "  targets: []",
+            "  targets: [{name: team, type: slack, url: https://hooks.slack.com/x}]",
+            "notify.targets.0: a Slack webhook URL is a secret: use secret_env or secret_file",
         ),
     ],
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +15,16 @@ from trainmaster.store import Store
 from trainmaster.store.models import AuditEventRow
 
 _ADVISORY_KEY = 0x7472_6169_6E6D  # "trainm": one lock id for the chain's tail
+
+AppendHook = Callable[[Session, AuditEvent], None]
+_hooks: list[AppendHook] = []
+
+
+def on_append(hook: AppendHook) -> Callable[[], None]:
+    """Run `hook` after each append, inside the appending transaction, so what it writes commits
+    with the event (the notify outbox). Returns the function that removes it."""
+    _hooks.append(hook)
+    return lambda: _hooks.remove(hook) if hook in _hooks else None
 
 
 def utc_now_iso() -> str:
@@ -53,6 +63,8 @@ def append_event(
     )
     session.add(AuditEventRow(**event.body(), hash=event.hash))
     session.flush()
+    for hook in tuple(_hooks):
+        hook(session, event)
     return event
 
 

@@ -54,6 +54,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.secrets_cmds": ("secrets",),
     "trainmaster.cli.demo_cmds": ("demo",),
     "trainmaster.cli.authz_cmds": ("authz",),
+    "trainmaster.cli.notify_cmds": ("notify",),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
 _GLOBAL_FLAGS = frozenset({"--json", "--debug"})
@@ -81,7 +82,7 @@ def _root(
 ) -> None:
     state = Context(policy_path=policy, json_output=json_output, debug=debug, actor_flag=actor)
     typer_ctx.obj = state
-    typer_ctx.call_on_close(state.close)
+    typer_ctx.call_on_close(state.close)  # pending notifications go out (issue 20), then close
 
 
 def command_of(args: list[str]) -> str | None:

@@ -51,6 +51,9 @@ class Context:
 
             base = self.policy_path.resolve().parent
             self._app = App(self.policy, base, repo_path=Path.cwd(), shared_cluster=True)
+            from trainmaster.notify.wiring import attach  # notify: the outbox writer (issue 20)
+
+            attach(self.policy, self.policy_path)
         return self._app
 
     def store(self) -> Store:
@@ -63,6 +66,9 @@ class Context:
 
     def close(self) -> None:
         if self._app is not None:
+            from trainmaster.notify.wiring import deliver_after  # notify: outbox (issue 20)
+
+            deliver_after(self.policy, self.policy_path, self._app.store)
             self._app.close()
 
 

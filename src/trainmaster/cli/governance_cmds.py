@@ -84,6 +84,10 @@ def drift_cmd(
     drifted = [p.repo for p in plans if p.actions]
     if drifted:
         step_summary(f"Governance drift in {len(drifted)} repositories: {', '.join(drifted)}")
+        from trainmaster.notify.wiring import record_drift  # notify: drift.detected (issue 20)
+
+        found = [(p.repo, [a.as_json() for a in p.actions]) for p in plans if p.actions]
+        record_drift(state.policy, state.store, state.actor, found)
         raise CheckFailed(f"drift in {len(drifted)} of {len(plans)} repositories")
 
 

@@ -13,9 +13,10 @@ from pydantic import Field, field_validator, model_validator
 from trainmaster.config.base import Strict
 from trainmaster.config.delivery import *  # noqa: F403 - the model is the sum of its sections
 from trainmaster.config.delivery import BUILTIN_GATES, Signal, Stage, Train
+from trainmaster.config.notify import Notify
 from trainmaster.config.repository import *  # noqa: F403
 from trainmaster.config.repository import Checks, GitHub, Governance
-from trainmaster.config.types import REPO_PATTERN, SecretRef
+from trainmaster.config.types import REPO_PATTERN
 
 # --- Roles, notify, evidence, store, backends ------------------------------------------------
 
@@ -85,16 +86,6 @@ class Authorization(Strict):
         default_factory=lambda: ["prod"],
         description="Stages where rollout deploy and promote are risky (need a reason).",
     )
-
-
-class Webhook(Strict):
-    url: SecretRef
-    events: list[str] = Field(default_factory=lambda: ["*"])
-
-
-class Notify(Strict):
-    slack: Webhook | None = None
-    webhooks: list[Webhook] = Field(default_factory=list)
 
 
 class Evidence(Strict):
@@ -204,6 +195,14 @@ class Policy(Strict):
                     raise ValueError(
                         f"train.hotfix.gates.{stage_name}.{i}: {gate!r} is not a gate of that stage"
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _notify_stages(self) -> Policy:
+        for i, target in enumerate(self.notify.targets):
+            for j, name in enumerate(target.stages):
+                if name not in self.stages:
+                    raise ValueError(_unknown(f"notify.targets.{i}.stages.{j}", name, self.stages))
         return self
 
     @model_validator(mode="after")

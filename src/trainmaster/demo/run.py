@@ -15,12 +15,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from trainmaster.demo.inbox import Inbox, start_inbox
 from trainmaster.demo.show import Show
 from trainmaster.demo.story import CAPTAIN, Outcome, Stack, Story
 
 if TYPE_CHECKING:
     from trainmaster.config import Policy
     from trainmaster.gates.port import Metrics
+    from trainmaster.store import Store
 
 
 def run_demo(keep: Path | None = None, show: Show | None = None) -> Outcome:
@@ -36,15 +38,16 @@ def run_demo(keep: Path | None = None, show: Show | None = None) -> Outcome:
     outcome = Outcome()
     try:
         with ExitStack() as cleanup:
-            stack = _build(workspace, show, cleanup)
-            _tell(Story(stack), stack, outcome)
+            inbox = start_inbox(cleanup)  # notify (issue 20): a local signed-webhook receiver
+            stack = _build(workspace, show, cleanup, inbox)
+            _tell(Story(stack), stack, outcome, inbox)
     finally:
         if keep is None:
             shutil.rmtree(workspace, ignore_errors=True)
     return outcome
 
 
-def _build(workspace: Path, show: Show, cleanup: ExitStack) -> Stack:
+def _build(workspace: Path, show: Show, cleanup: ExitStack, inbox: Inbox) -> Stack:
     from trainmaster.config import load_policy
     from trainmaster.demo.policy import demo_policy_text
     from trainmaster.demo.workspace import create_repository
@@ -54,12 +57,13 @@ def _build(workspace: Path, show: Show, cleanup: ExitStack) -> Stack:
 
     show.heading("trainmaster demo: a weekly release train on this machine")
     repo = workspace / "maestro"
-    create_repository(repo, demo_policy_text())
+    create_repository(repo, demo_policy_text() + inbox.policy_section())
     policy = load_policy(repo / "trainmaster.yaml")
     metrics: dict[str, Metrics] = {}
     # The demo owns its local target (shared_cluster=False): closing the App stops the releases.
     app = App(policy, repo, shared_cluster=False, verifier=_StageVerifier(policy, metrics))
     cleanup.callback(app.close)
+    _notify(policy, repo, app.store, show, cleanup, inbox)
     cluster = app.built_cluster()
     for stage in ("stage", "prod"):
         urls = local_scrape_urls(policy, cluster, target_for(policy, stage))
@@ -84,7 +88,18 @@ class _StageVerifier:
         return each.verify(stage, digest, **kwargs)  # type: ignore[arg-type]
 
 
-def _tell(story: Story, stack: Stack, outcome: Outcome) -> None:
+def _notify(
+    policy: Policy, repo: Path, store: Store, show: Show, cleanup: ExitStack, inbox: Inbox
+) -> None:
+    """Notify (issue 20): the outbox is written with each audit event and sent to the inbox."""
+    from trainmaster.demo.inbox import start_sender, summary_line
+
+    cleanup.callback(lambda: show.step(summary_line(inbox)))
+    start_sender(policy, repo / "trainmaster.yaml", store, cleanup)
+    show.step(f"notifications: the policy's target demo-inbox is {inbox.url} (signed webhooks)")
+
+
+def _tell(story: Story, stack: Stack, outcome: Outcome, inbox: Inbox) -> None:
     from trainmaster.demo.workspace import add_commits, first_train_commits, second_train_commits
 
     show = stack.show
@@ -97,6 +112,7 @@ def _tell(story: Story, stack: Stack, outcome: Outcome) -> None:
         add_commits(stack.repo, commits)
         show.heading(title)
         train = story.train(outcome)
+        inbox.show_new(show)
         _evidence(stack, train, outcome)
     _audit(stack, outcome)
 
