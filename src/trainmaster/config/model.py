@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from trainmaster.config.automation import Automation
 from trainmaster.config.base import Strict
 from trainmaster.config.delivery import *  # noqa: F403 - the model is the sum of its sections
 from trainmaster.config.delivery import BUILTIN_GATES, Signal, Stage, Train
@@ -182,6 +183,7 @@ class Policy(Strict):
     store: Store = Field(default_factory=Store)
     backends: Backends = Field(default_factory=Backends)
     notes: Notes = Field(default_factory=Notes)
+    automation: Automation = Field(default_factory=Automation)
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
