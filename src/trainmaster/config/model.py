@@ -196,6 +196,10 @@ class Policy(Strict):
                 if role not in self.roles:
                     where = f"stages.{name}.approval.roles.{i}"
                     raise ValueError(_unknown(where, role, self.roles))
+        for i, stage_name in enumerate(self.automation.deploy_after_cut):
+            if stage_name not in self.stages:
+                where = f"automation.deploy_after_cut.{i}"
+                raise ValueError(_unknown(where, stage_name, self.stages))
         for stage_name, gates in self.train.hotfix.gates.items():
             if stage_name not in self.stages:
                 raise ValueError(

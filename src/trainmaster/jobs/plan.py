@@ -32,6 +32,7 @@ class TrainSnapshot:
     status: str
     updated_at: datetime
     stages: tuple[StageSnapshot, ...]
+    digest: str | None = None  # the artifact CI recorded (`train artifact`)
 
     def stage(self, name: str) -> StageSnapshot | None:
         return next((s for s in self.stages if s.name == name), None)
@@ -56,11 +57,12 @@ def cuts(policy: Policy, now: datetime) -> list[JobSpec]:
     if not policy.automation.cut:
         return []
     found: list[JobSpec] = []
-    for cut in upcoming(policy.train, now - CUT_GRACE, count=3):
-        if cut.status == "cut":
-            at = cut.at.astimezone(UTC)
-            found.append(JobSpec("train.cut", f"train.cut@{stamp(at)}", at, {"at": at.isoformat()}))
-        if cut.at > now:
+    for cut in upcoming(policy.train, now - CUT_GRACE, count=60):
+        if cut.status != "cut":
+            continue  # frozen or skipped: no job; the schedule shows why
+        at = cut.at.astimezone(UTC)
+        found.append(JobSpec("train.cut", f"train.cut@{stamp(at)}", at, {"at": at.isoformat()}))
+        if at > now:
             break
     return found
 
@@ -98,14 +100,15 @@ def train_jobs(policy: Policy, train: TrainSnapshot, now: datetime) -> list[JobS
 
 
 def _after_cut(policy: Policy, train: TrainSnapshot) -> list[JobSpec]:
-    if train.status != "open" or not policy.automation.deploy_after_cut:
-        return []
+    if train.status != "open" or not policy.automation.deploy_after_cut or not train.digest:
+        return []  # the artifact comes from CI (`train artifact`); the deploy waits for it
     first = policy.automation.deploy_after_cut[0]
     stage = train.stage(first)
     if stage is not None and stage.status != "pending":
         return []
     payload = {"train": train.id, "stages": list(policy.automation.deploy_after_cut)}
-    return [JobSpec("train.stage", f"train.stage@{train.id}", train.updated_at, payload)]
+    key = f"train.stage@{train.id}@{train.digest[-12:]}"
+    return [JobSpec("train.stage", key, train.updated_at, payload)]
 
 
 def _watches(policy: Policy, train: TrainSnapshot, now: datetime) -> list[JobSpec]:

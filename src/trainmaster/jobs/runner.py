@@ -143,12 +143,14 @@ class Runner:
     def run_due(self) -> list[Job]:
         """Run every due job in this thread, one after another (tests, `worker --once`)."""
         done: list[Job] = []
-        if self.planner is not None:
-            self.plan(self.clock())
-        while (job := self._claim()) is not None:
+        while True:
+            if self.planner is not None:
+                self.plan(self.clock())  # a finished job may call for the next one
+            job = self._claim()
+            if job is None:
+                return done
             self.execute(job)
             done.append(job)
-        return done
 
     def drain(self, timeout: float | None = None) -> None:
         """Graceful stop (SIGTERM): claim nothing more, let running jobs finish."""

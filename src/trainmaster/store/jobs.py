@@ -263,6 +263,7 @@ def train_snapshots(session: Session, since: datetime) -> list[TrainSnapshot]:
             id=t.id,
             status=t.state,
             updated_at=_utc(t.updated_at) or t.updated_at,
+            digest=t.digest,
             stages=tuple(
                 StageSnapshot(r.stage, r.state, r.attempt, _utc(r.updated_at) or r.updated_at)
                 for (train_id, _), r in latest.items()
