@@ -45,6 +45,7 @@ ACTIONS = frozenset(
         "evidence.publish",
         "gate.override",
         "dr.drill",
+        "jobs.manage",
     }
 )
 
