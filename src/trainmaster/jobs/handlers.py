@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from trainmaster.errors import Refused, UsageError
@@ -34,6 +35,8 @@ class Work:
     authorize: Authorize
     cluster: Callable[[], Cluster]
     metrics: Callable[[], Metrics]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    sleep: Callable[[float], None] | None = None  # None: wait on the job's lease (production)
 
     @property
     def actor(self) -> str:
@@ -68,6 +71,7 @@ def deploy_stages(work: Work, ctx: JobContext) -> Mapping[str, Any]:
 
     train_id = str(ctx.job.payload["train"])
     trains = work.trains()
+    trains.resume(train_id)  # an earlier run killed mid-deploy left its effects pending
     done: dict[str, str] = {}
     for stage in ctx.job.payload.get("stages", []):
         view = trains.state(train_id).stage(stage)
@@ -98,14 +102,16 @@ def watch_stage(work: Work, ctx: JobContext) -> Mapping[str, Any]:
     acting = RollbackThroughTrain(work.trains(), cluster, train_id, work.actor)
 
     def sleep(seconds: float) -> None:
-        if ctx.lost.wait(seconds):
+        if work.sleep is not None:
+            work.sleep(seconds)
+        if ctx.lost.wait(0 if work.sleep is not None else seconds):
             raise JobFailed("this replica lost the watch's lease; another one goes on with it")
 
     metrics = work.metrics()
     try:
         outcome = watch(work.policy, stage, metrics=metrics, cluster=acting, store=work.store,
                         actor=work.actor, target=target_for(work.policy, stage),
-                        train_id=train_id, sleep=sleep)  # fmt: skip
+                        train_id=train_id, sleep=sleep, clock=work.clock)  # fmt: skip
     finally:
         close = getattr(metrics, "close", None)  # the scrape backend polls until closed
         if callable(close):
