@@ -3,8 +3,10 @@ typed, deploy and verify after it, reminders while approvals are missing; each s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,28 +20,27 @@ from trainmaster.jobs.handlers import Work, handlers
 from trainmaster.jobs.model import JobStatus
 from trainmaster.jobs.runner import Runner
 from trainmaster.jobs.wiring import planner_for
-from trainmaster.policy.enforce import authorize
-from trainmaster.policy.model import AccessRequest
-from trainmaster.policy.wiring import authorizer_for
 from trainmaster.store import Store
 from trainmaster.store.jobs import get, listing
+from trainmaster.wiring import App
 
 BOT = "trainmaster[bot]"
 
 
 def automated(**settings: object) -> Policy:
-    seed = parse_policy(seed_policy_text("acme", "maestro"))
+    text = seed_policy_text("acme", "maestro").replace("  forge: github", "  forge: none")
+    seed = parse_policy(text)
     return seed.model_copy(update={"automation": Automation(**settings)})  # type: ignore[arg-type]
 
 
+def backends_of(rig: Rig, tmp_path: Path, **ports: Any) -> Callable[[], App]:
+    """The rig's ports behind the composition root (its Rego authorizer is the real one)."""
+    return lambda: App(rig.policy, tmp_path, repo_path=rig.repo, clock=rig.clock,
+                       store=rig.store, cluster=rig.cluster, verifier=rig.verifier, **ports)  # fmt: skip
+
+
 def runner_for(rig: Rig, tmp_path: Path) -> Runner:
-    authorizer = authorizer_for(rig.policy, tmp_path)
-
-    def allow(action: str, target: str, reason: str, stage: str | None) -> None:
-        authorize(authorizer, rig.store, AccessRequest(BOT, action, target, reason, stage, {}))
-
-    work = Work(rig.policy, rig.store, lambda: rig.service(actor=BOT), allow,
-                lambda: rig.cluster, lambda: None)  # type: ignore[arg-type,return-value]  # fmt: skip
+    work = Work(backends_of(rig, tmp_path))
     return Runner(rig.store, handlers(work), planner=planner_for(rig.policy, rig.store),
                   clock=rig.clock, plan_every=0)  # fmt: skip
 

@@ -33,11 +33,12 @@ from trainmaster.jobs.runner import Handler, JobContext, Runner
 from trainmaster.jobs.wiring import planner_for
 from trainmaster.store import Store
 from trainmaster.store.jobs import listing
+from trainmaster.wiring import App
 
 BOT = "trainmaster[bot]"
 LEASE = 20.0
 KILLS = 50  # per store: 10 weeks, 5 kills each
-WEEKS = 10
+WEEKS = int(__import__("os").environ.get("TM_WEEKS", "10"))
 PROMOTED_AT = datetime.fromtimestamp(T0, UTC) - timedelta(minutes=5)  # a Sunday, 15:05 UTC
 CUT_AT = datetime(2025, 6, 12, 18, 0, tzinfo=UTC)  # the Thursday before
 
@@ -46,7 +47,7 @@ def week_policy(service: str) -> Policy:
     text = seed_policy_text("acme", "maestro").replace(
         "service: maestro\n", f"service: {service}\n"
     )
-    seed = parse_policy(text)
+    seed = parse_policy(text.replace("  forge: github", "  forge: none"))
     prod = seed.stages["prod"]
     watch = prod.watch.model_copy(update={"duration": timedelta(minutes=5)})  # type: ignore[union-attr]
     stages = {**seed.stages, "prod": prod.model_copy(update={"watch": watch, "service": service})}
@@ -80,23 +81,26 @@ class Week:
     def __init__(self, rig: Rig, prometheus: str, kills: Kills) -> None:
         self.rig, self.prometheus, self.kills = rig, prometheus, kills
         self.replicas = 0
-
-    def service(self):  # type: ignore[no-untyped-def]
-        def checkpoint(name: str) -> None:
-            self.kills.roll(f"train {name}", chance=0.1)
-
-        return self.rig.service(actor=BOT, checkpoint=checkpoint)
+        self.armed = False
 
     def sleep(self, seconds: float) -> None:
         self.kills.roll("in the middle of the watch", chance=0.1)
         self.rig.clock.advance(seconds=seconds)
 
+    def backends(self) -> App:
+        rig = self.rig
+        return App(rig.policy, rig.repo, repo_path=rig.repo, clock=rig.clock, store=rig.store,
+                   cluster=rig.cluster, verifier=rig.verifier,
+                   metrics=PrometheusMetrics(self.prometheus))  # fmt: skip
+
     def runner(self) -> Runner:
         self.replicas += 1
-        work = Work(self.rig.policy, self.rig.store, self.service, lambda *a: None,
-                    lambda: self.rig.cluster, lambda: PrometheusMetrics(self.prometheus),
-                    clock=self.rig.clock, sleep=self.sleep)  # fmt: skip
-        wired = {kind: crashing(h, self.kills) for kind, h in handlers(work).items()}
+        self.armed = self.kills.happened < self.kills.budget and self.kills.rng.random() < 0.2
+        if self.armed:  # killed inside the cluster, right after its next change
+            self.rig.cluster.crash_after_call = len(self.rig.cluster.calls) + 1
+        wired = {
+            k: crashing(h, self.kills) for k, h in handlers(Work(self.backends, self.sleep)).items()
+        }
         return Runner(self.rig.store, wired, owner=f"replica-{self.replicas}", lease=LEASE,
                       planner=planner_for(self.rig.policy, self.rig.store), plan_every=0,
                       clock=self.rig.clock)  # fmt: skip
@@ -106,8 +110,11 @@ class Week:
         for _ in range(100):
             try:
                 self.runner().run_due()
+                self.rig.cluster.crash_after_call = None
                 return
             except Crash:
+                if self.armed and self.rig.cluster.crash_after_call is None:
+                    self.kills.happened += 1  # the cluster's own kill fired
                 self.rig.cluster.crash_after_call = None
                 self.rig.clock.advance(seconds=LEASE + 1)
         raise AssertionError("the jobs never finished")

@@ -52,12 +52,12 @@ def wanted(policy: Policy, trains: list[TrainSnapshot], now: datetime) -> list[J
 
 def cuts(policy: Policy, now: datetime) -> list[JobSpec]:
     """The next cut of the cadence, and one missed by at most CUT_GRACE."""
-    from trainmaster.train.schedule import upcoming
+    from trainmaster.train.schedule import firings
 
     if not policy.automation.cut:
         return []
     found: list[JobSpec] = []
-    for cut in upcoming(policy.train, now - CUT_GRACE, count=60):
+    for cut in firings(policy.train, now - CUT_GRACE):
         if cut.status != "cut":
             continue  # frozen or skipped: no job; the schedule shows why
         at = cut.at.astimezone(UTC)

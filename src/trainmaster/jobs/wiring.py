@@ -1,5 +1,5 @@
-"""A job runner for a policy: the handlers wired to the policy's real backends, the planner
-reading the store. `trainmaster serve` and `trainmaster worker` start one each."""
+"""A job runner for a policy: the handlers wired to the composition root (`wiring.App`), the
+planner reading the store. `trainmaster serve` and `trainmaster worker` start one each."""
 
 from __future__ import annotations
 
@@ -16,41 +16,21 @@ from trainmaster.jobs.runner import Runner
 
 if TYPE_CHECKING:
     from trainmaster.config.model import Policy
-    from trainmaster.gates.port import Metrics
     from trainmaster.jobs.runner import Planner
-    from trainmaster.rollout.port import Cluster
     from trainmaster.store import Store
-    from trainmaster.train.service import TrainService
+    from trainmaster.wiring import App
 
 
 def work_for(policy: Policy, store: Store, base_dir: Path, repo_path: Path) -> Work:
-    from trainmaster.policy.enforce import authorize
-    from trainmaster.policy.model import AccessRequest
-    from trainmaster.policy.wiring import authorizer_for
+    """Each job gets its own backends (clients, pollers), closed when it ends; the store (its
+    connection pool) is shared."""
 
-    actor = policy.automation.actor
-    authorizer = authorizer_for(policy, base_dir)
+    def backends() -> App:
+        from trainmaster.wiring import App
 
-    def allow(action: str, target: str, reason: str, stage: str | None) -> None:
-        authorize(authorizer, store, AccessRequest(actor, action, target, reason, stage, {}))
+        return App(policy, base_dir, repo_path=repo_path, store=store)
 
-    def trains() -> TrainService:
-        from trainmaster.train.wiring import build_service, gates_verifier
-
-        return build_service(policy, store, repo_path, actor=actor, base_dir=base_dir,
-                             forge=True, verifier=gates_verifier(policy))  # fmt: skip
-
-    def cluster() -> Cluster:
-        from trainmaster.rollout.backends import cluster_for
-
-        return cluster_for(policy, base_dir=base_dir, shared=True)
-
-    def metrics() -> Metrics:
-        from trainmaster.gates.backends import metrics_for
-
-        return metrics_for(policy, base_dir=base_dir)
-
-    return Work(policy, store, trains, allow, cluster, metrics)
+    return Work(backends)
 
 
 def planner_for(policy: Policy, store: Store) -> Planner:
