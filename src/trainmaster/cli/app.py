@@ -55,6 +55,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.demo_cmds": ("demo",),
     "trainmaster.cli.authz_cmds": ("authz",),
     "trainmaster.cli.notify_cmds": ("notify",),
+    "trainmaster.cli.jobs_cmds": ("jobs", "worker"),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
 _GLOBAL_FLAGS = frozenset({"--json", "--debug"})

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from trainmaster.config.automation import Automation
 from trainmaster.config.base import Strict
 from trainmaster.config.delivery import *  # noqa: F403 - the model is the sum of its sections
 from trainmaster.config.delivery import BUILTIN_GATES, Signal, Stage, Train
@@ -45,6 +46,7 @@ ACTIONS = frozenset(
         "evidence.publish",
         "gate.override",
         "dr.drill",
+        "jobs.manage",
     }
 )
 
@@ -173,6 +175,7 @@ class Policy(Strict):
     store: Store = Field(default_factory=Store)
     backends: Backends = Field(default_factory=Backends)
     notes: Notes = Field(default_factory=Notes)
+    automation: Automation = Field(default_factory=Automation)
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -185,6 +188,10 @@ class Policy(Strict):
                 if role not in self.roles:
                     where = f"stages.{name}.approval.roles.{i}"
                     raise ValueError(_unknown(where, role, self.roles))
+        for i, stage_name in enumerate(self.automation.deploy_after_cut):
+            if stage_name not in self.stages:
+                where = f"automation.deploy_after_cut.{i}"
+                raise ValueError(_unknown(where, stage_name, self.stages))
         for stage_name, gates in self.train.hotfix.gates.items():
             if stage_name not in self.stages:
                 raise ValueError(

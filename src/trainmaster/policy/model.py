@@ -20,6 +20,7 @@ RISKY_ACTIONS = frozenset(
         "train.abort",
         "promote",
         "approve",
+        "jobs.manage",
     }
 )
 PRODUCTION_RISKY_ACTIONS = frozenset({"rollout.deploy", "rollout.promote"})

@@ -8,6 +8,7 @@ fires once (on its first occurrence). Freeze windows and skips are in the same t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -78,25 +79,32 @@ def _window_at(window: FreezeWindow, local: datetime, tz: ZoneInfo) -> Freeze | 
 
 def upcoming(train: Train, now: datetime, count: int = 5) -> list[ScheduledCut]:
     """The next `count` cron firings after `now`, each marked cut, skipped or frozen."""
-    from cronsim import CronSim
-
     if count < 1:
         raise UsageError("--next must be at least 1")
-    tz = zone(train.cadence.timezone)
-    skips: set[date] = set(train.skip)
     found: list[ScheduledCut] = []
-    firings = CronSim(train.cadence.cron, _aware(now).astimezone(tz))
-    for _ in range(MAX_SCAN):
-        at = next(firings)
-        if at.date() in skips:
-            found.append(ScheduledCut(at, "skipped", "skip date in the policy"))
-        elif (freeze := freeze_at(train, at)) is not None:
-            found.append(ScheduledCut(at, "frozen", f"{freeze.name}: {freeze.reason}"))
-        else:
-            found.append(ScheduledCut(at, "cut"))
+    for cut in firings(train, now):
+        found.append(cut)
         if len(found) == count:
             break
     return found
+
+
+def firings(train: Train, now: datetime) -> Iterator[ScheduledCut]:
+    """Cron firings after `now`, one at a time (at most MAX_SCAN), each marked cut, skipped
+    or frozen: a caller that needs only the next real cut stops at it."""
+    from cronsim import CronSim
+
+    tz = zone(train.cadence.timezone)
+    skips: set[date] = set(train.skip)
+    times = CronSim(train.cadence.cron, _aware(now).astimezone(tz))
+    for _ in range(MAX_SCAN):
+        at = next(times)
+        if at.date() in skips:
+            yield ScheduledCut(at, "skipped", "skip date in the policy")
+        elif (freeze := freeze_at(train, at)) is not None:
+            yield ScheduledCut(at, "frozen", f"{freeze.name}: {freeze.reason}")
+        else:
+            yield ScheduledCut(at, "cut")
 
 
 def next_cut(train: Train, now: datetime) -> ScheduledCut | None:

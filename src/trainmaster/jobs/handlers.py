@@ -1,0 +1,178 @@
+"""What each kind of job does, through the same use cases as every other front door. Every
+handler is idempotent by its job's key: run twice (a replica killed after the work and before
+recording it), it has the effect of once — the train's effect journal, its state machine and the
+watch's checkpoint see to that.
+
+Handlers act as `automation.actor` and are authorized by the policy like a person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from trainmaster.errors import Refused, UsageError
+from trainmaster.jobs.runner import Handler, JobContext, JobFailed
+
+if TYPE_CHECKING:
+    from trainmaster.ports import Backends
+    from trainmaster.rollout.port import Cluster, RolloutState, Target
+
+
+@dataclass(frozen=True)
+class Work:
+    """Where the handlers get their backends: a fresh set per job (`jobs.wiring` makes them
+    from the policy; tests hand in their own), closed when the job ends."""
+
+    backends: Callable[[], AbstractContextManager[Backends]]
+    sleep: Callable[[float], None] | None = None  # None: wait on the job's lease (production)
+
+
+def handlers(work: Work) -> dict[str, Handler]:
+    return {
+        "train.cut": lambda ctx: _with(work, ctx, cut),
+        "train.stage": lambda ctx: _with(work, ctx, deploy_stages),
+        "gate.watch": lambda ctx: _with(work, ctx, lambda b, c: watch_stage(b, c, work.sleep)),
+        "approval.remind": lambda ctx: _with(work, ctx, remind),
+    }
+
+
+Step = Callable[["Backends", JobContext], Mapping[str, Any]]
+
+
+def _with(work: Work, ctx: JobContext, step: Step) -> Mapping[str, Any]:
+    with work.backends() as backends:
+        return step(backends, ctx)
+
+
+def actor(backends: Backends) -> str:
+    return backends.policy.automation.actor
+
+
+def cut(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """The scheduled cut. The train's own refusal (a freeze added since, no new commits, the tag
+    already made by an earlier run of this job) is the job's answer, recorded and not retried;
+    an authorization refusal is a failure a person must look at."""
+    from trainmaster.train import use_cases
+
+    reason = f"scheduled train at {ctx.job.payload.get('at', ctx.job.run_at.isoformat())}"
+    try:
+        result = use_cases.cut(backends, use_cases.CutInput(actor(backends), reason))
+    except Refused as refusal:
+        if any(r.rule == "authz" for r in refusal.reasons):
+            raise
+        return {"skipped": refusal.message}
+    except UsageError as refusal:
+        return {"skipped": refusal.message}
+    return {"train": result.train, "tag": result.plan.tag, "sha": result.plan.sha}
+
+
+def _status(backends: Backends, train: str, stage: str) -> dict[str, Any]:
+    from trainmaster.train import use_cases
+
+    found: dict[str, Any] = next(
+        s for s in use_cases.train_status(backends, train)["stages"] if s["stage"] == stage
+    )
+    return found
+
+
+def deploy_stages(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """Deploy and verify the listed stages in order, resuming where an earlier run stopped; the
+    first stage that does not pass (or needs a promotion first) ends the job."""
+    from trainmaster.train import use_cases
+
+    train, who = str(ctx.job.payload["train"]), actor(backends)
+    use_cases.resume(backends, who, train)  # an earlier run killed mid-deploy left effects pending
+    done: dict[str, str] = {}
+    for stage in ctx.job.payload.get("stages", []):
+        if _status(backends, train, stage)["status"] == "pending":
+            deploy = use_cases.DeployInput(who, train, stage, "deploy after the cut")
+            use_cases.deploy(backends, deploy)
+        if _status(backends, train, stage)["status"] == "verifying":
+            use_cases.verify(backends, use_cases.VerifyInput(who, train, stage))
+        done[stage] = _status(backends, train, stage)["status"]
+        if done[stage] != "awaiting_approval":
+            break
+    return {"train": train, "stages": done}
+
+
+def watch_stage(
+    backends: Backends, ctx: JobContext, pause: Callable[[float], None] | None
+) -> Mapping[str, Any]:
+    """The post-promotion watch. Its state is checkpointed in the store, so the replica that
+    takes this job over after a kill resumes the same analysis and decides as the first would."""
+    from trainmaster.gates.watch import watch
+    from trainmaster.rollout.backends import target_for
+
+    train, stage = str(ctx.job.payload["train"]), str(ctx.job.payload["stage"])
+    reason = f"post-promotion watch of {stage}: automatic rollback when a criterion fails"
+    from trainmaster.train.use_cases import _authorize
+
+    _authorize(backends, actor(backends), "rollback", reason, stage=stage, train=train)
+
+    def sleep(seconds: float) -> None:
+        if pause is not None:
+            pause(seconds)
+        if ctx.lost.wait(0 if pause is not None else seconds):
+            raise JobFailed("this replica lost the watch's lease; another one goes on with it")
+
+    acting = RollbackByUseCase(backends, train, actor(backends))
+    outcome = watch(backends.policy, stage, metrics=backends.metrics(), cluster=acting,
+                    store=backends.store, actor=actor(backends), train_id=train, sleep=sleep,
+                    target=target_for(backends.policy, stage), clock=backends.clock)  # fmt: skip
+    return {"watch": outcome.key, "status": outcome.status, "evaluations": outcome.evaluations}
+
+
+class RollbackByUseCase:
+    """The watch's view of the cluster: reads go to the cluster; its undo is the train's rollback
+    use case, so the train's state, effect journal and audit record it."""
+
+    def __init__(self, backends: Backends, train: str, who: str) -> None:
+        self.backends, self.train, self.who = backends, train, who
+
+    @property
+    def cluster(self) -> Cluster:
+        return self.backends.cluster
+
+    def status(self, target: Target) -> RolloutState:
+        return self.cluster.status(target)
+
+    def undo(self, target: Target, *, to_revision: int | None = None) -> None:
+        from trainmaster.train import use_cases
+
+        reason = "post-promotion watch: a rollback criterion failed"
+        use_cases.rollback(self.backends, use_cases.RollbackInput(self.who, target.stage, reason,
+                                                                  train=self.train))  # fmt: skip
+
+    def abort(self, target: Target) -> None:
+        self.undo(target)
+
+    def deploy(self, target: Target, image: str) -> None:
+        raise NotImplementedError("a watch never deploys")
+
+    def promote(self, target: Target, *, full: bool = False) -> None:
+        raise NotImplementedError("a watch never promotes")
+
+    def pin(self, target: Target, image: str) -> None:
+        raise NotImplementedError("a watch never pins")
+
+    def close(self) -> None:
+        """The cluster belongs to the backends, which close it."""
+
+
+def remind(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """Ask the approvers again while a stage still waits for them (`approval.requested`)."""
+    from trainmaster.audit.log import append_event
+
+    train, stage = str(ctx.job.payload["train"]), str(ctx.job.payload["stage"])
+    described = _status(backends, train, stage)
+    if described["status"] != "awaiting_approval":
+        return {"skipped": f"{stage} is {described['status']}"}
+    with backends.store.transaction() as session:
+        append_event(session, actor=actor(backends), action="approval.requested",
+                     target=f"train/{train}/{stage}", reason="approval reminder",
+                     payload={"quorum": described["quorum"], "counted": described["counted"],
+                              "waiting_for": described["waiting_for"],
+                              "reminder": ctx.job.payload.get("n")})  # fmt: skip
+    return {"reminded": described["waiting_for"]}
