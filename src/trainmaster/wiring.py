@@ -100,6 +100,10 @@ class App:
             self._owned.callback(self._store.dispose)
         return self._store
 
+    def opened_store(self) -> Store | None:
+        """The store if something already opened it (closing must not create one)."""
+        return self._store
+
     @property
     def authorizer(self) -> Authorizer:
         if self._authorizer is None:

@@ -68,7 +68,9 @@ class Context:
         if self._app is not None:
             from trainmaster.notify.wiring import deliver_after  # notify: outbox (issue 20)
 
-            deliver_after(self.policy, self.policy_path, self._app.store)
+            opened = self._app.opened_store()
+            if opened is not None:
+                deliver_after(self.policy, self.policy_path, opened)
             self._app.close()
 
 
