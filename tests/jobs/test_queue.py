@@ -110,3 +110,15 @@ def test_two_claimers_at_once_take_different_jobs(store: Store) -> None:
     for t in threads:
         t.join()
     assert sorted(taken) == sorted(f"k{n}" for n in range(20))
+
+
+def test_many_jobs_are_stored_in_chunks_and_known_keys_are_skipped(store: Store) -> None:
+    from trainmaster.store.jobs import enqueue_many
+
+    specs = [spec(key=f"k{n}", at=T0 + timedelta(minutes=n)) for n in range(1203)]
+    with store.transaction() as s:
+        assert enqueue_many(s, specs[:3], T0) == 3
+    with store.transaction() as s:
+        assert enqueue_many(s, specs, T0) == 1200
+        jobs = listing(s, limit=2000)
+    assert len(jobs) == 1203 and len({j.key for j in jobs}) == 1203

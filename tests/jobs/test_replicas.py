@@ -112,6 +112,27 @@ def wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def freeze_a_replica_mid_tick(
+    store: Store, workers: Workers
+) -> tuple[Job, subprocess.Popen[bytes]]:
+    """SIGSTOP the replica running a watch tick while it still holds it (a kill -9 then lands
+    mid-tick for sure; a tick is short, so try until the stop catches one)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        running = [
+            j for j in jobs(store) if j.kind == "gate.watch" and j.status is JobStatus.RUNNING
+        ]
+        if running:
+            process = workers.by_pid(int(str(running[0].owner).split(":")[1]))
+            process.send_signal(signal.SIGSTOP)
+            again = next(j for j in jobs(store) if j.id == running[0].id)
+            if again.status is JobStatus.RUNNING and again.owner == running[0].owner:
+                return again, process
+            process.send_signal(signal.SIGCONT)
+        time.sleep(0.005)
+    raise AssertionError("never caught a replica inside a watch tick")
+
+
 def promote_to_prod(policy: Policy, store: Store, repo: Path, base: Path) -> str:
     """A train through both stages, as people and CI would take it (the gates' verdicts given:
     the gates themselves are tested elsewhere), ending promoted on prod just now."""
@@ -157,16 +178,18 @@ def test_a_killed_replicas_watch_is_taken_over_and_decided_the_same(
     store = open_store(postgres_url, tmp_path, upgrade=True)
     train = promote_to_prod(policy, store, repo, tmp_path)
     workers.start(2)
-    first = wait_for("the watch to start", lambda: [
-        j for j in jobs(store) if j.kind == "gate.watch" and j.status is JobStatus.RUNNING])[0]  # fmt: skip
-    time.sleep(3)  # a few evaluations in
-    killed = workers.by_pid(int(str(first.owner).split(":")[1]))
-    killed.send_signal(signal.SIGKILL)
+    held, killed = freeze_a_replica_mid_tick(store, workers)
+    killed.send_signal(signal.SIGKILL)  # frozen while holding a tick's lease, now gone
     killed.wait(10)
     done = wait_for("the watch to end", lambda: [
-        j for j in jobs(store) if j.kind == "gate.watch" and j.status is JobStatus.SUCCEEDED])[0]  # fmt: skip
-    assert done.key == f"gate.watch@{train}/prod/1" and done.attempts == 2
-    assert done.owner != first.owner and done.result["status"] == "passed"
+        j for j in jobs(store) if j.kind == "gate.watch" and "status" in j.result])[0]  # fmt: skip
+    assert done.key.startswith(f"gate.watch@{train}/prod/1#")
+    assert done.result["status"] == "passed" and done.owner != held.owner
+    taken_over = next(j for j in jobs(store) if j.key == held.key)
+    assert taken_over.status is JobStatus.SUCCEEDED and taken_over.attempts == 2
+    assert taken_over.owner != held.owner and taken_over.started_at is not None
+    assert taken_over.started_at - held.started_at < timedelta(seconds=30)  # type: ignore[operator]
+    assert not [j for j in jobs(store) if j.status is JobStatus.RUNNING]
     actions = [e.action for e in AuditLog(store).events()]
     assert actions.count("gate.watch.start") == 1 and actions.count("gate.watch.passed") == 1
     assert "rollback" not in actions and AuditLog(store).verify() is None

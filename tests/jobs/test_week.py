@@ -83,10 +83,6 @@ class Week:
         self.replicas = 0
         self.armed = False
 
-    def sleep(self, seconds: float) -> None:
-        self.kills.roll("in the middle of the watch", chance=0.1)
-        self.rig.clock.advance(seconds=seconds)
-
     def backends(self) -> App:
         rig = self.rig
         return App(rig.policy, rig.repo, repo_path=rig.repo, clock=rig.clock, store=rig.store,
@@ -98,9 +94,7 @@ class Week:
         self.armed = self.kills.happened < self.kills.budget and self.kills.rng.random() < 0.2
         if self.armed:  # killed inside the cluster, right after its next change
             self.rig.cluster.crash_after_call = len(self.rig.cluster.calls) + 1
-        wired = {
-            k: crashing(h, self.kills) for k, h in handlers(Work(self.backends, self.sleep)).items()
-        }
+        wired = {k: crashing(h, self.kills) for k, h in handlers(Work(self.backends)).items()}
         return Runner(self.rig.store, wired, owner=f"replica-{self.replicas}", lease=LEASE,
                       planner=planner_for(self.rig.policy, self.rig.store), plan_every=0,
                       clock=self.rig.clock)  # fmt: skip
@@ -120,7 +114,7 @@ class Week:
         raise AssertionError("the jobs never finished")
 
     def at(self, moment: datetime) -> None:
-        self.rig.clock.at = moment
+        self.rig.clock.at = max(self.rig.clock.at, moment)  # a kill's lease wait moved it on
         self.run_jobs()
 
     def people(self, action: Callable[[Any], object], actor: str) -> None:
@@ -145,7 +139,8 @@ def play(week: Week) -> None:
         week.people(lambda s, p=person: s.approve(train, "prod", p, "prod verified"), person)
     rig.clock.at = PROMOTED_AT
     week.people(lambda s: s.promote(train, "prod", "carol", "release v1.1.0"), "carol")
-    week.at(PROMOTED_AT + timedelta(minutes=6))
+    for tick in range(1, 25):  # the watch's 5 minutes (and kills' lease waits), every 30 s
+        week.at(PROMOTED_AT + timedelta(seconds=30 * tick))
 
 
 def rig_for(store: Store, tmp_path: Path, service: str) -> Rig:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trainmaster.errors import Refused, UsageError
-from trainmaster.jobs.runner import Handler, JobContext, JobFailed
+from trainmaster.jobs.runner import Handler, JobContext
 
 if TYPE_CHECKING:
     from trainmaster.ports import Backends
@@ -26,14 +26,13 @@ class Work:
     from the policy; tests hand in their own), closed when the job ends."""
 
     backends: Callable[[], AbstractContextManager[Backends]]
-    sleep: Callable[[float], None] | None = None  # None: wait on the job's lease (production)
 
 
 def handlers(work: Work) -> dict[str, Handler]:
     return {
         "train.cut": lambda ctx: _with(work, ctx, cut),
         "train.stage": lambda ctx: _with(work, ctx, deploy_stages),
-        "gate.watch": lambda ctx: _with(work, ctx, lambda b, c: watch_stage(b, c, work.sleep)),
+        "gate.watch": lambda ctx: _with(work, ctx, watch_stage),
         "approval.remind": lambda ctx: _with(work, ctx, remind),
     }
 
@@ -97,31 +96,57 @@ def deploy_stages(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
     return {"train": train, "stages": done}
 
 
-def watch_stage(
-    backends: Backends, ctx: JobContext, pause: Callable[[float], None] | None
-) -> Mapping[str, Any]:
-    """The post-promotion watch. Its state is checkpointed in the store, so the replica that
-    takes this job over after a kill resumes the same analysis and decides as the first would."""
+class NextTick(Exception):
+    """The watch wants its next evaluation `seconds` from now: this job ends, a follow-up job
+    runs it (so a thousand watches share a few runner threads instead of holding one each)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"next evaluation in {seconds:g} s")
+        self.seconds = seconds
+
+
+def watch_stage(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """One evaluation of the post-promotion watch. Its state is checkpointed in the store
+    (`gate_watches`), so each tick — on whichever replica claims it, after whatever was killed —
+    resumes the same analysis and decides as one uninterrupted watch would."""
     from trainmaster.gates.watch import watch
     from trainmaster.rollout.backends import target_for
+    from trainmaster.train.use_cases import _authorize
 
     train, stage = str(ctx.job.payload["train"]), str(ctx.job.payload["stage"])
     reason = f"post-promotion watch of {stage}: automatic rollback when a criterion fails"
-    from trainmaster.train.use_cases import _authorize
-
     _authorize(backends, actor(backends), "rollback", reason, stage=stage, train=train)
 
     def sleep(seconds: float) -> None:
-        if pause is not None:
-            pause(seconds)
-        if ctx.lost.wait(0 if pause is not None else seconds):
-            raise JobFailed("this replica lost the watch's lease; another one goes on with it")
+        raise NextTick(seconds)
 
     acting = RollbackByUseCase(backends, train, actor(backends))
-    outcome = watch(backends.policy, stage, metrics=backends.metrics(), cluster=acting,
-                    store=backends.store, actor=actor(backends), train_id=train, sleep=sleep,
-                    target=target_for(backends.policy, stage), clock=backends.clock)  # fmt: skip
+    try:
+        target = target_for(backends.policy, stage)
+        outcome = watch(backends.policy, stage, metrics=backends.metrics(), cluster=acting,
+                        store=backends.store, actor=actor(backends), train_id=train, sleep=sleep,
+                        target=target, clock=backends.clock)  # fmt: skip
+    except NextTick as tick:
+        return {"next": _next_tick(backends, ctx, stage, tick.seconds)}
     return {"watch": outcome.key, "status": outcome.status, "evaluations": outcome.evaluations}
+
+
+def _next_tick(backends: Backends, ctx: JobContext, stage: str, seconds: float) -> str:
+    """Schedule the next evaluation. Its key is the slot of the interval grid it falls in, so
+    a tick run twice (a replica killed after evaluating) schedules the same next tick once."""
+    from datetime import timedelta
+
+    from trainmaster.jobs.model import JobSpec
+
+    spec = backends.policy.stages[stage].watch
+    grid = max(1.0, spec.interval.total_seconds() if spec else seconds)
+    at = backends.clock() + timedelta(seconds=seconds)
+    base = ctx.job.key.split("#", 1)[0]
+    # a slot after this job's own, even when the deadline brings the last tick closer than that
+    slot = max(int(at.timestamp() // grid), int(ctx.job.run_at.timestamp() // grid) + 1)
+    key = f"{base}#{slot}"
+    ctx.enqueue(JobSpec("gate.watch", key, at, dict(ctx.job.payload), max_attempts=10))
+    return key
 
 
 class RollbackByUseCase:

@@ -131,14 +131,14 @@ class Runner:
         return True
 
     def plan(self, now: datetime) -> int:
-        from trainmaster.store.jobs import enqueue
+        from trainmaster.store.jobs import enqueue_many
 
         assert self.planner is not None
         specs = self.planner(now)
         if not specs:
             return 0
         with self.store.transaction() as session:
-            return sum(enqueue(session, spec, now) for spec in specs)
+            return enqueue_many(session, specs, now)
 
     def run_due(self) -> list[Job]:
         """Run every due job in this thread, one after another (tests, `worker --once`)."""

@@ -85,7 +85,25 @@ def to_job(row: JobRow) -> Job:
 def enqueue(session: Session, spec: JobSpec, now: datetime) -> bool:
     """Store `spec` unless a job with its key exists (whatever its status). True when stored.
     One statement, so two replicas enqueuing the same key at once store it once."""
-    values = {
+    return enqueue_many(session, [spec], now) == 1
+
+
+def enqueue_many(session: Session, specs: list[JobSpec], now: datetime) -> int:
+    """Store each spec whose key is new, in multi-row statements; how many were stored."""
+    if not specs:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
+    )
+    # executemany with RETURNING: SQLAlchemy batches the rows into multi-row statements
+    # ("insertmanyvalues") compiled once, on both databases
+    return len(session.execute(statement, [_row(spec, now) for spec in specs]).all())
+
+
+def _row(spec: JobSpec, now: datetime) -> dict[str, object]:
+    return {
         "key": spec.key,
         "kind": spec.kind,
         "payload": json.dumps(spec.payload, sort_keys=True),
@@ -98,15 +116,6 @@ def enqueue(session: Session, spec: JobSpec, now: datetime) -> bool:
         "created_at": now,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(JobRow)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(JobRow.id)
-    )
-    return session.execute(statement).first() is not None
 
 
 def claim(session: Session, owner: str, now: datetime, lease: float) -> Job | None:
