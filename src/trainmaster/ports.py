@@ -48,7 +48,13 @@ class Backends(Protocol):
     def authorizer(self) -> Authorizer: ...
 
     @property
-    def cluster(self) -> Cluster: ...
+    def cluster(self) -> Cluster:
+        """The cluster, built on its first call."""
+        ...
+
+    def built_cluster(self) -> Cluster:
+        """The cluster backend itself, built now (plans, previews, local endpoints)."""
+        ...
 
     def forge(self, *, require_auth: bool = True) -> Forge | None:
         """The policy's forge, or None when `backends.forge` is "none"."""

@@ -369,17 +369,10 @@ def _authorize(
     train: str | None = None,
 ) -> Decision:
     """Refuse (exit 5, audited, nothing changed) unless the policy lets `actor` act."""
-    from trainmaster.policy.enforce import authorize
-    from trainmaster.policy.model import AccessRequest
-    from trainmaster.train.queries import train_attributes
+    from trainmaster.acting import ask
 
-    attributes: dict[str, Any] = {}
-    if train is not None:
-        with backends.store.transaction() as session:
-            attributes = train_attributes(session, train)
     where = target or (f"train/{train}" if train else "train")
-    request = AccessRequest(actor, action, where, reason, stage, attributes)
-    return authorize(backends.authorizer, backends.store, request)
+    return ask(backends, actor, action, where, reason, stage=stage, train=train)
 
 
 def _service(
