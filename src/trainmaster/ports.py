@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
     from trainmaster.policy.port import Authorizer
-    from trainmaster.rollout.port import Cluster
+    from trainmaster.rollout.port import Cluster, Target
     from trainmaster.store import Store
     from trainmaster.train.engine import Clock
     from trainmaster.train.verification import Verifier
@@ -62,6 +62,10 @@ class Backends(Protocol):
 
     def metrics(self, prometheus_url: str | None = None) -> Metrics:
         """The policy's metrics backend; an explicit URL always means that Prometheus."""
+        ...
+
+    def stage_metrics(self, target: Target, prometheus_url: str | None = None) -> Metrics:
+        """Metrics that see one rollout target (on the local target: both of its colours)."""
         ...
 
     def verifier(self, prometheus_url: str | None = None) -> Verifier:

@@ -156,6 +156,14 @@ class App:
             self._metrics[prometheus_url] = made
         return self._metrics[prometheus_url]
 
+    def stage_metrics(self, target: Target, prometheus_url: str | None = None) -> Metrics:
+        from trainmaster.gates import backends
+
+        scrape = backends.local_scrape_urls(self._policy, self.built_cluster(), target)
+        made = backends.metrics_for(self._policy, prometheus_url=prometheus_url, scrape_urls=scrape)
+        self._owned.callback(made.close)
+        return made
+
     def verifier(self, prometheus_url: str | None = None) -> Verifier:
         if self._verifier is not None and prometheus_url is None:
             return self._verifier

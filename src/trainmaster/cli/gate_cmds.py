@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import Context, annotate, console, ctx, emit_json, step_summary
-from trainmaster.errors import ExitCode, UsageError
+from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
+from trainmaster.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from trainmaster.config.model import Policy
     from trainmaster.gates.inputs import GateInputs, InputResult
     from trainmaster.gates.result import GateReport
-    from trainmaster.rollout.port import Cluster
+    from trainmaster.gates.watch import WatchOutcome
 
 gate_app = typer.Typer(
     help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
 )
-
-_EXIT = {"pass": ExitCode.OK, "fail": ExitCode.FAILED, "inconclusive": ExitCode.INCONCLUSIVE}
 
 
 def register(app: typer.Typer) -> None:
@@ -129,46 +129,18 @@ def run(
     json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
 ) -> None:
     """Evaluate every gate of a stage: pass, fail or inconclusive per signal and overall."""
-    from trainmaster.gates.backends import metrics_for
-    from trainmaster.gates.service import evaluate_services, evaluate_stage, record_report
+    from trainmaster.gates.use_cases import GateRunInput, run_gates
 
     state = ctx(typer_ctx)
-    policy = state.policy
-    policy.stage(env)
-    instant = parse_instant(at)
-    inputs = gather_inputs(
-        policy,
-        env,
-        k6=k6,
-        locust=locust,
-        smoke=smoke,
-        migrations=migrations,
-        ci_checks=ci_checks,
-        preview=preview,
-    )
-    metrics = metrics_for(policy, prometheus_url=prometheus)
-    try:
-        if service and len(service) > 1:
-            report = evaluate_services(
-                policy, env, service, metrics=metrics, at=instant, inputs=inputs, only=only
-            )
-        else:
-            report = evaluate_stage(
-                policy,
-                env,
-                metrics=metrics,
-                at=instant,
-                service=service[0] if service else None,
-                inputs=inputs,
-                only=only,
-            )
-    finally:
-        metrics.close()
-    if train:
-        with state.store().transaction() as session:
-            record_report(session, report, train, env, digest)
-    show(report, json_output or state.json_output)
-    raise typer.Exit(int(_EXIT[report.verdict.value]))
+    files = {"k6": k6, "locust": locust, "smoke": smoke, "migrations": migrations}
+    inputs = gather_inputs(state.policy, env, ci_checks=ci_checks, preview=preview, **files)
+    request = GateRunInput(
+        state.actor, env, tuple(service or ()), parse_instant(at) if at else None, inputs,
+        tuple(only) if only else None, prometheus, train, digest,
+    )  # fmt: skip
+    result = run_gates(state.app(), request)
+    show(result.report, json_output or state.json_output)
+    raise typer.Exit(int(result.exit_code))
 
 
 def show(report: GateReport, as_json: bool) -> None:
@@ -226,17 +198,6 @@ def _duration(text: str | None, flag: str) -> timedelta | None:
         raise UsageError(f"{flag}: {e}") from e
 
 
-def _may_roll_back(state: Context, env: str, where: str, train: str | None) -> None:
-    """The watch rolls back as its actor, so that person must be allowed to, before it starts:
-    a refusal found at the breach would leave the bad release serving. The reason is the
-    watch's own; the breach itself is recorded with the rollback."""
-    from trainmaster.cli.authz_cmds import require, train_attributes
-
-    reason = f"gate watch on {env}: automatic rollback when a rollback criterion fails"
-    require(state, "rollback", f"train/{train}" if train else where, reason, stage=env,
-            **train_attributes(state, train))  # fmt: skip
-
-
 @gate_app.command("watch")
 def watch_cmd(
     typer_ctx: typer.Context,
@@ -262,54 +223,32 @@ def watch_cmd(
 
     With --train the rollback goes through the train (its state, effect journal and audit), as
     `trainmaster rollback --train` would; without it, straight through the cluster."""
-    from trainmaster.gates.backends import local_scrape_urls, metrics_for
-    from trainmaster.gates.watch import watch
-    from trainmaster.rollout.backends import target_for
+    from trainmaster.gates.use_cases import EXIT_FOR_VERDICT, GateWatchInput, watch_stage
 
     state = ctx(typer_ctx)
-    policy = state.policy
-    target = target_for(policy, env)
-    if not dry_run:
-        _may_roll_back(state, env, f"{target.namespace}/{target.name}", train)
-    app = state.app()
-    cluster = app.built_cluster()
     as_json = json_output or state.json_output
-    scrape = local_scrape_urls(policy, cluster, target)
-    metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)
     out = console(stderr=as_json)
+    request = GateWatchInput(
+        state.actor, env, _duration(duration, "--for"), _duration(interval, "--interval"),
+        service, prometheus, train, dry_run, on_report=lambda report: _progress(out, report),
+    )  # fmt: skip
+    outcome = watch_stage(state.app(), request)
+    _show_watch(outcome, out, as_json)
+    if outcome.last_report:
+        show_ci(outcome.last_report)
+    raise typer.Exit(int(EXIT_FOR_VERDICT[outcome.verdict.value]))
 
-    def progress(report: GateReport) -> None:
-        failing = ", ".join(s.name for s in report.signals if s.verdict.value != "pass")
-        from trainmaster.gates.result import iso
 
-        out.print(
-            f"{iso(report.evaluated_at)} {report.verdict.value}"
-            + (f" ({failing})" if failing else "")
-        )
+def _progress(out: Console, report: GateReport) -> None:
+    from trainmaster.gates.result import iso
 
-    acting: Cluster = cluster
-    if train and not dry_run:
-        from trainmaster.train.watching import RollbackThroughTrain
+    failing = ", ".join(s.name for s in report.signals if s.verdict.value != "pass")
+    out.print(
+        f"{iso(report.evaluated_at)} {report.verdict.value}" + (f" ({failing})" if failing else "")
+    )
 
-        acting = RollbackThroughTrain(app, train, state.actor)
-    try:
-        outcome = watch(
-            policy,
-            env,
-            metrics=metrics,
-            cluster=acting,
-            store=state.store(),
-            duration=_duration(duration, "--for"),
-            interval=_duration(interval, "--interval"),
-            actor=state.actor,
-            target=target,
-            service=service,
-            train_id=train,
-            dry_run=dry_run,
-            on_report=progress,
-        )
-    finally:
-        metrics.close()
+
+def _show_watch(outcome: WatchOutcome, out: Console, as_json: bool) -> None:
     if as_json:
         emit_json(
             {
@@ -323,11 +262,8 @@ def watch_cmd(
                 "report": outcome.last_report.to_json() if outcome.last_report else None,
             }
         )
-    else:
-        if outcome.plan:
-            verb = "applied" if outcome.applied else "planned (dry run)"
-            out.print(f"rollback {verb}: {outcome.plan.describe()}", markup=False)
-        out.print(f"watch {outcome.key}: {outcome.status} after {outcome.evaluations} evaluations")
-    if outcome.last_report:
-        show_ci(outcome.last_report)
-    raise typer.Exit(int(_EXIT[outcome.verdict.value]))
+        return
+    if outcome.plan:
+        verb = "applied" if outcome.applied else "planned (dry run)"
+        out.print(f"rollback {verb}: {outcome.plan.describe()}", markup=False)
+    out.print(f"watch {outcome.key}: {outcome.status} after {outcome.evaluations} evaluations")
