@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
     from trainmaster.rollout.port import Cluster, Target
     from trainmaster.store import Store
@@ -58,6 +59,11 @@ class Backends(Protocol):
 
     def forge(self, *, require_auth: bool = True) -> Forge | None:
         """The policy's forge, or None when `backends.forge` is "none"."""
+        ...
+
+    def governance(self, policy: Policy, api_url: str | None = None) -> GovernanceApi:
+        """GitHub's side of governance for `policy` (the org selection may differ from the
+        loaded policy's), with conditional reads cached in the store."""
         ...
 
     def metrics(self, prometheus_url: str | None = None) -> Metrics:

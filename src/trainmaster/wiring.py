@@ -22,6 +22,7 @@ from trainmaster.train.engine import Clock, system_clock
 if TYPE_CHECKING:
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
     from trainmaster.store import Store
     from trainmaster.train.verification import Verifier
@@ -61,6 +62,7 @@ class App:
         self._authorizer = authorizer
         self._verifier = verifier
         self._forge: object = _UNSET
+        self._governance: dict[tuple[str | None, str], GovernanceApi] = {}
         self._owned = ExitStack()
 
     @classmethod
@@ -144,6 +146,19 @@ class App:
                 self._owned.callback(made.close)
             self._forge = made
         return self._forge  # type: ignore[return-value]
+
+    def governance(self, policy: Policy, api_url: str | None = None) -> GovernanceApi:
+        # One client per GitHub and selection: a plan and its apply share the write queue.
+        key = (api_url, repr(policy.github.org_repos))
+        if key not in self._governance:
+            from trainmaster.adapters import github
+            from trainmaster.adapters.github.etags import StoreEtagCache
+            from trainmaster.adapters.github.governance import GitHubGovernance
+
+            client = github.client_for(policy, api_url=api_url, etags=StoreEtagCache(self.store))
+            self._owned.callback(client.close)  # flushes the cached ETags to the store first
+            self._governance[key] = GitHubGovernance(client)
+        return self._governance[key]
 
     def metrics(self, prometheus_url: str | None = None) -> Metrics:
         if prometheus_url not in self._metrics:
