@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
-from trainmaster.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from trainmaster.evidence.secrets.scan import ScanResult
@@ -39,16 +37,11 @@ def check(
 ) -> None:
     """Every secret manifest under deploy/<env>/secrets/ is a SealedSecret, each cluster's kubeseal
     certificate is committed, and no plaintext secret is in the tree, history or CI logs."""
-    from trainmaster.evidence.secrets.sarif import to_sarif
-    from trainmaster.evidence.secrets.scan import check_secrets
+    from trainmaster.evidence.secrets import use_cases as secrets
 
     state = ctx(typer_ctx)
-    result = check_secrets(path, logs=logs or [], with_history=history, allowlist=allowlist)
-    if sarif is not None:
-        try:
-            sarif.write_text(json.dumps(to_sarif(result.findings, result.notices), indent=2) + "\n")
-        except OSError as e:
-            raise UsageError(f"{sarif}: cannot write SARIF ({e.strerror})") from e
+    request = secrets.SecretsCheckInput(path, tuple(logs or ()), history, allowlist, sarif)
+    result = secrets.check(request)
     err = console(stderr=True)
     for notice in result.notices:
         err.print(f"notice: {notice.path}: {notice.message}", markup=False)
@@ -72,7 +65,7 @@ def check(
         )
     if result.findings:
         step_summary(f"**secrets check**: {len(result.findings)} finding(s)")
-        raise CheckFailed(f"{len(result.findings)} secret finding(s)")
+    secrets.raise_for_findings(result)
 
 
 def _render(result: ScanResult) -> None:
