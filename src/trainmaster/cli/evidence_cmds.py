@@ -18,12 +18,46 @@ if TYPE_CHECKING:
     )
 
     from trainmaster.evidence.use_cases import BuildResult, PublishResult
+    from trainmaster.evidence.verify import VerifyResult
 
 evidence_app = typer.Typer(help="Evidence bundles: build, verify, publish.", no_args_is_help=True)
 
+Bundle = Annotated[Path, typer.Argument(help="The .tar.gz bundle.")]
 PublicKeyOption = Annotated[
     Path | None, typer.Option("--public-key", help="Pin the signer: its PEM public key.")
 ]
+
+
+# The options of `build`, named once.
+Train = Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")]
+Out = Annotated[Path | None, typer.Option(help="Folder (default: policy evidence.dir).")]
+Sbom = Annotated[Path | None, typer.Option(help="CycloneDX JSON SBOM from CI.")]
+SbomPython = Annotated[
+    Path | None, typer.Option(help="Make the SBOM of this Python's environment (slow).")
+]
+Junit = Annotated[
+    list[Path] | None, typer.Option(metavar="FILE", help="JUnit XML report (repeatable).")
+]
+Governance = Annotated[
+    list[Path] | None,
+    typer.Option(metavar="FILE", help="Governance plan/drift output (repeatable)."),
+]
+Include = Annotated[
+    list[Path] | None, typer.Option(metavar="FILE", help="Any other file (repeatable).")
+]
+Key = Annotated[Path | None, typer.Option(help="Ed25519 PEM private key to sign with.")]
+Charts = Annotated[
+    bool, typer.Option(help="Chart golden signals at cut and promotion from Prometheus.")
+]
+Prometheus = Annotated[str | None, typer.Option(help="Prometheus URL for --charts.")]
+Publish = Annotated[bool, typer.Option(help="Attach the bundle to the GitHub release.")]
+Repo = Annotated[str | None, typer.Option(help="owner/name (default: the policy's repo).")]
+PublishDryRun = Annotated[bool, typer.Option("--dry-run", help="With --publish: plan only.")]
+AgainstStore = Annotated[
+    bool, typer.Option(help="Also match the audit excerpt with the policy's store.")
+]
+KeyPair = Annotated[Path, typer.Option(help="Writes OUT.pem and OUT.pub.pem.")]
+Overwrite = Annotated[bool, typer.Option(help="Overwrite existing files.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -31,35 +65,11 @@ def register(app: typer.Typer) -> None:
 
 
 @evidence_app.command("build")
-def build(
-    typer_ctx: typer.Context,
-    train: Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")],
-    out: Annotated[Path | None, typer.Option(help="Folder (default: policy evidence.dir).")] = None,
-    sbom: Annotated[Path | None, typer.Option(help="CycloneDX JSON SBOM from CI.")] = None,
-    sbom_python: Annotated[
-        Path | None, typer.Option(help="Make the SBOM of this Python's environment (slow).")
-    ] = None,
-    junit: Annotated[
-        list[Path] | None, typer.Option(metavar="FILE", help="JUnit XML report (repeatable).")
-    ] = None,
-    governance: Annotated[
-        list[Path] | None,
-        typer.Option(metavar="FILE", help="Governance plan/drift output (repeatable)."),
-    ] = None,
-    include: Annotated[
-        list[Path] | None, typer.Option(metavar="FILE", help="Any other file (repeatable).")
-    ] = None,
-    key: Annotated[Path | None, typer.Option(help="Ed25519 PEM private key to sign with.")] = None,
-    charts: Annotated[
-        bool, typer.Option(help="Chart golden signals at cut and promotion from Prometheus.")
-    ] = False,
-    prometheus: Annotated[str | None, typer.Option(help="Prometheus URL for --charts.")] = None,
-    publish: Annotated[bool, typer.Option(help="Attach the bundle to the GitHub release.")] = False,
-    repo: Annotated[
-        str | None, typer.Option(help="owner/name (default: the policy's repo).")
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --publish: plan only.")] = False,
-) -> None:
+def build(typer_ctx: typer.Context, train: Train, out: Out = None, sbom: Sbom = None,
+          sbom_python: SbomPython = None, junit: Junit = None, governance: Governance = None,
+          include: Include = None, key: Key = None, charts: Charts = False,
+          prometheus: Prometheus = None, publish: Publish = False, repo: Repo = None,
+          dry_run: PublishDryRun = False) -> None:  # fmt: skip
     """Collect a train's evidence into PRODUCTION_GO_EVIDENCE.md and a signed .tar.gz bundle."""
     from trainmaster.evidence.use_cases import BuildInput, build_bundle
 
@@ -109,14 +119,8 @@ def _show_build(result: BuildResult) -> None:
 
 
 @evidence_app.command("verify")
-def verify(
-    typer_ctx: typer.Context,
-    bundle: Annotated[Path, typer.Argument(help="The .tar.gz bundle.")],
-    public_key: PublicKeyOption = None,
-    against_store: Annotated[
-        bool, typer.Option(help="Also match the audit excerpt with the policy's store.")
-    ] = False,
-) -> None:
+def verify(typer_ctx: typer.Context, bundle: Bundle, public_key: PublicKeyOption = None,
+           against_store: AgainstStore = False) -> None:  # fmt: skip
     """Check the signature, every file's SHA-256, the audit chain excerpt and the archive itself:
     exit 0, or 1 naming the tampered file."""
     from trainmaster.evidence import use_cases
@@ -125,17 +129,7 @@ def verify(
     against = state.app() if against_store else None
     result = use_cases.verify(bundle, _public_key(public_key), against)
     if state.json_output:
-        emit_json(
-            {
-                "ok": True,
-                "train": result.train,
-                "created_at": result.created_at,
-                "files": result.files,
-                "signer": result.signer_fingerprint,
-                "key_source": result.key_source,
-                "audit_events": result.audit_events,
-            }
-        )
+        emit_json(_verified_json(result))
         return
     trust = {
         "pinned": f"signed by {result.signer_fingerprint} (the pinned key)",
@@ -148,6 +142,18 @@ def verify(
         f"{result.audit_events} audit events chained; {trust}",
         markup=False,
     )
+
+
+def _verified_json(result: VerifyResult) -> dict[str, object]:
+    return {
+        "ok": True,
+        "train": result.train,
+        "created_at": result.created_at,
+        "files": result.files,
+        "signer": result.signer_fingerprint,
+        "key_source": result.key_source,
+        "audit_events": result.audit_events,
+    }
 
 
 @evidence_app.command("publish")
@@ -180,13 +186,8 @@ def _show_published(published: PublishResult) -> None:
 
 
 @evidence_app.command("keygen")
-def keygen(
-    typer_ctx: typer.Context,
-    out: Annotated[Path, typer.Option(help="Writes OUT.pem and OUT.pub.pem.")] = Path(
-        "evidence-signing"
-    ),
-    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
-) -> None:
+def keygen(typer_ctx: typer.Context, out: KeyPair = Path("evidence-signing"),
+           force: Overwrite = False) -> None:  # fmt: skip
     """Make an Ed25519 signing key pair; keep the .pem secret, publish the .pub.pem."""
     from trainmaster.evidence.signing import fingerprint, generate, private_pem, public_pem
 

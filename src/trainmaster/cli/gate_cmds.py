@@ -25,6 +25,35 @@ gate_app = typer.Typer(
 )
 
 
+# Options, named once (`--json` is the global option, accepted after the command too).
+RunEnv = Annotated[str, typer.Option("--env", help="Stage whose gates to evaluate.")]
+Services = Annotated[
+    list[str] | None, typer.Option("--service", help="Service (repeat for several).")
+]
+At = Annotated[str | None, typer.Option("--at", help="Evaluate at this RFC 3339 instant.")]
+Prometheus = Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")]
+K6 = Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")]
+Locust = Annotated[Path | None, typer.Option("--locust", help="Locust --json stats.")]
+Smoke = Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")]
+Migrations = Annotated[Path | None, typer.Option("--migrations", help="Migrations result JSON.")]
+CiChecks = Annotated[str | None, typer.Option("--ci-checks", help="success|failure|pending")]
+PreviewDeploy = Annotated[
+    str | None, typer.Option("--preview-deploy", help="success|failure|pending")
+]
+Only = Annotated[list[str] | None, typer.Option("--only", help="Only these gates.")]
+RunTrain = Annotated[str | None, typer.Option("--train", help="Record results for this train.")]
+Digest = Annotated[str | None, typer.Option("--digest", help="Artifact digest recorded.")]
+WatchEnv = Annotated[str, typer.Option("--env", help="Stage to watch (usually prod).")]
+For = Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m.")]
+Interval = Annotated[str | None, typer.Option("--interval", help="Between checks, e.g. 30s.")]
+Service = Annotated[str | None, typer.Option("--service", help="Service to watch.")]
+WatchTrain = Annotated[
+    str | None,
+    typer.Option("--train", help="The train being watched: results recorded, rollback through it."),
+]
+WatchDryRun = Annotated[bool, typer.Option("--dry-run", help="Print the rollback plan only.")]
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(gate_app, name="gate")
 
@@ -61,28 +90,33 @@ def gather_inputs(
     ci_checks: str | None,
     preview: str | None,
 ) -> GateInputs:
-    from trainmaster.gates.inputs import GateInputs, parse_k6, parse_locust, parse_migrations
+    from trainmaster.gates.inputs import GateInputs, parse_migrations
     from trainmaster.gates.junit import parse_junit
-    from trainmaster.gates.service import load_limits
 
-    if k6 and locust:
-        raise UsageError("give --k6 or --locust for the load gate, not both")
-    load = None
-    if (text := _read(k6, "--k6")) is not None:
-        load = parse_k6(text, str(k6))
-    elif (text := _read(locust, "--locust")) is not None:
-        load = parse_locust(text, load_limits(policy, stage), str(locust))
     smoke_text = _read(smoke, "--smoke")
     migration_text = _read(migrations, "--migrations")
     return GateInputs(
         ci_checks=_outcome("ci-checks", ci_checks),
         preview_deploy=_outcome("preview-deploy", preview),
         smoke=parse_junit(smoke_text, str(smoke)) if smoke_text is not None else None,
-        load=load,
+        load=_load(policy, stage, k6, locust),
         migrations=None
         if migration_text is None
         else parse_migrations(migration_text, str(migrations)),
     )
+
+
+def _load(policy: Policy, stage: str, k6: Path | None, locust: Path | None) -> InputResult | None:
+    from trainmaster.gates.inputs import parse_k6, parse_locust
+    from trainmaster.gates.service import load_limits
+
+    if k6 and locust:
+        raise UsageError("give --k6 or --locust for the load gate, not both")
+    if (text := _read(k6, "--k6")) is not None:
+        return parse_k6(text, str(k6))
+    if (text := _read(locust, "--locust")) is not None:
+        return parse_locust(text, load_limits(policy, stage), str(locust))
+    return None
 
 
 def _outcome(name: str, value: str | None) -> InputResult | None:
@@ -97,37 +131,10 @@ def _outcome(name: str, value: str | None) -> InputResult | None:
 
 
 @gate_app.command("run")
-def run(
-    typer_ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", help="Stage whose gates to evaluate.")],
-    service: Annotated[
-        list[str] | None, typer.Option("--service", help="Service (repeat for several).")
-    ] = None,
-    at: Annotated[
-        str | None, typer.Option("--at", help="Evaluate at this RFC 3339 instant.")
-    ] = None,
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
-    k6: Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")] = None,
-    locust: Annotated[Path | None, typer.Option("--locust", help="Locust --json stats.")] = None,
-    smoke: Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")] = None,
-    migrations: Annotated[
-        Path | None, typer.Option("--migrations", help="Migrations result JSON.")
-    ] = None,
-    ci_checks: Annotated[
-        str | None, typer.Option("--ci-checks", help="success|failure|pending")
-    ] = None,
-    preview: Annotated[
-        str | None, typer.Option("--preview-deploy", help="success|failure|pending")
-    ] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only these gates.")] = None,
-    train: Annotated[
-        str | None, typer.Option("--train", help="Record results for this train.")
-    ] = None,
-    digest: Annotated[
-        str | None, typer.Option("--digest", help="Artifact digest recorded.")
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
-) -> None:
+def run(typer_ctx: typer.Context, env: RunEnv, service: Services = None, at: At = None,
+        prometheus: Prometheus = None, k6: K6 = None, locust: Locust = None, smoke: Smoke = None,
+        migrations: Migrations = None, ci_checks: CiChecks = None, preview: PreviewDeploy = None,
+        only: Only = None, train: RunTrain = None, digest: Digest = None) -> None:  # fmt: skip
     """Evaluate every gate of a stage: pass, fail or inconclusive per signal and overall."""
     from trainmaster.gates.use_cases import GateRunInput, run_gates
 
@@ -139,7 +146,7 @@ def run(
         tuple(only) if only else None, prometheus, train, digest,
     )  # fmt: skip
     result = run_gates(state.app(), request)
-    show(result.report, json_output or state.json_output)
+    show(result.report, state.json_output)
     raise typer.Exit(int(result.exit_code))
 
 
@@ -199,26 +206,9 @@ def _duration(text: str | None, flag: str) -> timedelta | None:
 
 
 @gate_app.command("watch")
-def watch_cmd(
-    typer_ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", help="Stage to watch (usually prod).")],
-    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m.")] = None,
-    interval: Annotated[
-        str | None, typer.Option("--interval", help="Between checks, e.g. 30s.")
-    ] = None,
-    service: Annotated[str | None, typer.Option("--service", help="Service to watch.")] = None,
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
-    train: Annotated[
-        str | None,
-        typer.Option(
-            "--train", help="The train being watched: results recorded, rollback through it."
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the rollback plan only.")
-    ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
-) -> None:
+def watch_cmd(typer_ctx: typer.Context, env: WatchEnv, duration: For = None,
+              interval: Interval = None, service: Service = None, prometheus: Prometheus = None,
+              train: WatchTrain = None, dry_run: WatchDryRun = False) -> None:  # fmt: skip
     """Post-promotion analysis: roll back on the first failing criterion; resumes on restart.
 
     With --train the rollback goes through the train (its state, effect journal and audit), as
@@ -226,7 +216,7 @@ def watch_cmd(
     from trainmaster.gates.use_cases import EXIT_FOR_VERDICT, GateWatchInput, watch_stage
 
     state = ctx(typer_ctx)
-    as_json = json_output or state.json_output
+    as_json = state.json_output
     out = console(stderr=as_json)
     request = GateWatchInput(
         state.actor, env, _duration(duration, "--for"), _duration(interval, "--interval"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,6 +17,18 @@ secrets_app = typer.Typer(
 )
 
 
+Where = Annotated[Path, typer.Argument(help="Repository or folder to check.")]
+Logs = Annotated[
+    list[Path] | None,
+    typer.Option("--logs", metavar="PATH", help="CI log file, folder or zip (repeatable)."),
+]
+History = Annotated[bool, typer.Option("--history", help="Also scan all git history.")]
+Sarif = Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here.")]
+Allowlist = Annotated[
+    Path | None, typer.Option(help="Allowlist file (default PATH/.secrets-allowlist.yaml).")
+]
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(secrets_app, name="secrets")
 
@@ -24,16 +36,11 @@ def register(app: typer.Typer) -> None:
 @secrets_app.command("check")
 def check(
     typer_ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Repository or folder to check.")] = Path("."),
-    logs: Annotated[
-        list[Path] | None,
-        typer.Option("--logs", metavar="PATH", help="CI log file, folder or zip (repeatable)."),
-    ] = None,
-    history: Annotated[bool, typer.Option("--history", help="Also scan all git history.")] = False,
-    sarif: Annotated[Path | None, typer.Option(help="Write SARIF 2.1.0 here.")] = None,
-    allowlist: Annotated[
-        Path | None, typer.Option(help="Allowlist file (default PATH/.secrets-allowlist.yaml).")
-    ] = None,
+    path: Where = Path("."),
+    logs: Logs = None,
+    history: History = False,
+    sarif: Sarif = None,
+    allowlist: Allowlist = None,
 ) -> None:
     """Every secret manifest under deploy/<env>/secrets/ is a SealedSecret, each cluster's kubeseal
     certificate is committed, and no plaintext secret is in the tree, history or CI logs."""
@@ -46,26 +53,26 @@ def check(
     for notice in result.notices:
         err.print(f"notice: {notice.path}: {notice.message}", markup=False)
     if state.json_output:
-        emit_json(
-            {
-                "findings": [f.__dict__ for f in result.findings],
-                "allowed": [{**f.__dict__, "reason": e.reason} for f, e in result.allowed],
-                "notices": [n.__dict__ for n in result.notices],
-                "files_scanned": result.files_scanned,
-            }
-        )
+        emit_json(_as_json(result))
     else:
         _render(result)
     for f in result.findings:
+        where = f.path if f.source != "logs" else None
         annotate(
-            "error",
-            f"{f.rule}: {f.message} ({f.fingerprint})",
-            file=f.path if f.source != "logs" else None,
-            line=f.line or None,
+            "error", f"{f.rule}: {f.message} ({f.fingerprint})", file=where, line=f.line or None
         )
     if result.findings:
         step_summary(f"**secrets check**: {len(result.findings)} finding(s)")
     secrets.raise_for_findings(result)
+
+
+def _as_json(result: ScanResult) -> dict[str, Any]:
+    return {
+        "findings": [f.__dict__ for f in result.findings],
+        "allowed": [{**f.__dict__, "reason": e.reason} for f, e in result.allowed],
+        "notices": [n.__dict__ for n in result.notices],
+        "files_scanned": result.files_scanned,
+    }
 
 
 def _render(result: ScanResult) -> None:
