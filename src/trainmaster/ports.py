@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.git import Git
     from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
     from trainmaster.rollout.port import Cluster, Target
@@ -44,6 +45,11 @@ class Backends(Protocol):
 
     @property
     def store(self) -> Store: ...
+
+    @property
+    def git(self) -> Git:
+        """The repository at `repo_path`."""
+        ...
 
     @property
     def authorizer(self) -> Authorizer: ...

@@ -22,6 +22,7 @@ from trainmaster.train.engine import Clock, system_clock
 if TYPE_CHECKING:
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.git import Git
     from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
     from trainmaster.store import Store
@@ -62,6 +63,7 @@ class App:
         self._authorizer = authorizer
         self._verifier = verifier
         self._forge: object = _UNSET
+        self._git: Git | None = None
         self._governance: dict[tuple[str | None, str], GovernanceApi] = {}
         self._owned = ExitStack()
 
@@ -105,6 +107,14 @@ class App:
     def opened_store(self) -> Store | None:
         """The store if something already opened it (closing must not create one)."""
         return self._store
+
+    @property
+    def git(self) -> Git:
+        if self._git is None:
+            from trainmaster.adapters.git.repo import GitRepo
+
+            self._git = GitRepo(self._repo_path)
+        return self._git
 
     @property
     def authorizer(self) -> Authorizer:

@@ -328,12 +328,10 @@ def train_list(backends: Backends) -> list[dict[str, Any]]:
 
 def preview_cut(backends: Backends, at: datetime | None = None) -> dict[str, Any]:
     """What the next cut (or the cut at `at`) would do: commits, version, notes, gates."""
-    from trainmaster.adapters.git.repo import GitRepo
     from trainmaster.train.preview import preview
 
-    git = GitRepo(backends.repo_path)
     now = backends.clock()
-    return preview(backends.policy, git, now, at=at, base_dir=backends.base_dir)
+    return preview(backends.policy, backends.git, now, at=at, base_dir=backends.base_dir)
 
 
 class _OnStage(Protocol):
@@ -395,6 +393,7 @@ def _service(
         clock=backends.clock,
         actor=actor,
         base_dir=backends.base_dir,
+        git=backends.git,
     )
 
 
