@@ -88,12 +88,13 @@ class Story:
         return GateInputs(smoke=smoke_result, load=load)
 
     def _verify(self, train: str, stage: str, inputs: Any) -> bool:
+        from trainmaster.gates.verdict import Verdict
         from trainmaster.train.use_cases import VerifyInput, verify
 
         result = verify(self.s.app, VerifyInput(CAPTAIN, train, stage, inputs))
         verdicts = dict(result.verdicts)
-        passed = bool(verdicts) and all(v == "pass" for v in verdicts.values())
-        results = ", ".join(f"{g} {v}" for g, v in verdicts.items())
+        passed = bool(verdicts) and all(v is Verdict.PASS for v in verdicts.values())
+        results = ", ".join(f"{g} {v.value}" for g, v in verdicts.items())
         (self.s.show.good if passed else self.s.show.bad)(
             f"{stage} verification {'pass' if passed else 'not passed'}: {results}"
         )

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainmaster.errors import CheckFailed, Inconclusive
+from trainmaster.gates.verdict import Verdict
 from trainmaster.train.model import StageStatus, TrainState, TrainStatus
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class TrainResult:
 class VerifyResult(TrainResult):
     """A verification: each gate's verdict for the deployed digest."""
 
-    verdicts: tuple[tuple[str, str], ...] = ()
+    verdicts: tuple[tuple[str, Verdict], ...] = ()  # (gate, verdict) for the deployed digest
     stage_name: str = ""
 
     @property
@@ -173,7 +174,7 @@ class VerifyResult(TrainResult):
 
     @property
     def inconclusive(self) -> bool:
-        return any(v == "inconclusive" for _, v in self.verdicts)
+        return any(v is Verdict.INCONCLUSIVE for _, v in self.verdicts)
 
     def raise_for_verdict(self) -> None:
         """Exit 1 on a failed stage, 3 when a gate could not decide (the CLI's exit codes)."""
@@ -248,7 +249,7 @@ def verify(backends: Backends, request: VerifyInput) -> VerifyResult:
         outcome.planned,
         outcome.message,
         outcome.dry_run,
-        verdicts=tuple(view.gate_verdicts),
+        verdicts=tuple((gate, Verdict(verdict)) for gate, verdict in view.gate_verdicts),
         stage_name=request.stage,
     )
 
