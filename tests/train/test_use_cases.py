@@ -211,3 +211,10 @@ def test_a_verification_names_each_gates_verdict_as_an_enum(twins: Twins) -> Non
     assert dict(result.verdicts) == {gate: Verdict.PASS for gate in GATES["stage"]}
     assert not result.failed and not result.inconclusive
     result.raise_for_verdict()  # passes: nothing to raise
+
+
+def test_a_library_user_opens_the_app_from_the_policy_file(twins: Twins) -> None:
+    with App.from_policy_file(twins.twin / "trainmaster.yaml", repo_path=twins.twin) as app:
+        assert uc.train_list(app) == []
+        planned = uc.cut(app, uc.CutInput("captain", dry_run=True))
+    assert planned.train == "v1.1.0" and app.base_dir == twins.twin.resolve()
