@@ -14,8 +14,10 @@ if TYPE_CHECKING:
     from trainmaster.config.model import Policy
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.git import Git
+    from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
-    from trainmaster.rollout.port import Cluster
+    from trainmaster.rollout.port import Cluster, Target
     from trainmaster.store import Store
     from trainmaster.train.engine import Clock
     from trainmaster.train.verification import Verifier
@@ -45,17 +47,37 @@ class Backends(Protocol):
     def store(self) -> Store: ...
 
     @property
+    def git(self) -> Git:
+        """The repository at `repo_path`."""
+        ...
+
+    @property
     def authorizer(self) -> Authorizer: ...
 
     @property
-    def cluster(self) -> Cluster: ...
+    def cluster(self) -> Cluster:
+        """The cluster, built on its first call."""
+        ...
+
+    def built_cluster(self) -> Cluster:
+        """The cluster backend itself, built now (plans, previews, local endpoints)."""
+        ...
 
     def forge(self, *, require_auth: bool = True) -> Forge | None:
         """The policy's forge, or None when `backends.forge` is "none"."""
         ...
 
+    def governance(self, policy: Policy, api_url: str | None = None) -> GovernanceApi:
+        """GitHub's side of governance for `policy` (the org selection may differ from the
+        loaded policy's), with conditional reads cached in the store."""
+        ...
+
     def metrics(self, prometheus_url: str | None = None) -> Metrics:
         """The policy's metrics backend; an explicit URL always means that Prometheus."""
+        ...
+
+    def stage_metrics(self, target: Target, prometheus_url: str | None = None) -> Metrics:
+        """Metrics that see one rollout target (on the local target: both of its colours)."""
         ...
 
     def verifier(self, prometheus_url: str | None = None) -> Verifier:

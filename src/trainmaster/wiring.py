@@ -22,6 +22,8 @@ from trainmaster.train.engine import Clock, system_clock
 if TYPE_CHECKING:
     from trainmaster.forge import Forge
     from trainmaster.gates.port import Metrics
+    from trainmaster.git import Git
+    from trainmaster.governance.port import GovernanceApi
     from trainmaster.policy.port import Authorizer
     from trainmaster.store import Store
     from trainmaster.train.verification import Verifier
@@ -61,6 +63,8 @@ class App:
         self._authorizer = authorizer
         self._verifier = verifier
         self._forge: object = _UNSET
+        self._git: Git | None = None
+        self._governance: dict[tuple[str | None, str], GovernanceApi] = {}
         self._owned = ExitStack()
 
     @classmethod
@@ -105,6 +109,14 @@ class App:
         return self._store
 
     @property
+    def git(self) -> Git:
+        if self._git is None:
+            from trainmaster.adapters.git.repo import GitRepo
+
+            self._git = GitRepo(self._repo_path)
+        return self._git
+
+    @property
     def authorizer(self) -> Authorizer:
         if self._authorizer is None:
             from trainmaster.policy import wiring
@@ -145,6 +157,19 @@ class App:
             self._forge = made
         return self._forge  # type: ignore[return-value]
 
+    def governance(self, policy: Policy, api_url: str | None = None) -> GovernanceApi:
+        # One client per GitHub and selection: a plan and its apply share the write queue.
+        key = (api_url, repr(policy.github.org_repos))
+        if key not in self._governance:
+            from trainmaster.adapters import github
+            from trainmaster.adapters.github.etags import StoreEtagCache
+            from trainmaster.adapters.github.governance import GitHubGovernance
+
+            client = github.client_for(policy, api_url=api_url, etags=StoreEtagCache(self.store))
+            self._owned.callback(client.close)  # flushes the cached ETags to the store first
+            self._governance[key] = GitHubGovernance(client)
+        return self._governance[key]
+
     def metrics(self, prometheus_url: str | None = None) -> Metrics:
         if prometheus_url not in self._metrics:
             from trainmaster.gates import backends
@@ -155,6 +180,14 @@ class App:
             self._owned.callback(made.close)
             self._metrics[prometheus_url] = made
         return self._metrics[prometheus_url]
+
+    def stage_metrics(self, target: Target, prometheus_url: str | None = None) -> Metrics:
+        from trainmaster.gates import backends
+
+        scrape = backends.local_scrape_urls(self._policy, self.built_cluster(), target)
+        made = backends.metrics_for(self._policy, prometheus_url=prometheus_url, scrape_urls=scrape)
+        self._owned.callback(made.close)
+        return made
 
     def verifier(self, prometheus_url: str | None = None) -> Verifier:
         if self._verifier is not None and prometheus_url is None:

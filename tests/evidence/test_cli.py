@@ -105,6 +105,9 @@ class FakeForge:
     def __init__(self) -> None:
         self.uploads: list[tuple[str, int, str, bytes]] = []
 
+    def close(self) -> None:
+        """Nothing held."""
+
     def find_release(self, repo: str, tag: str) -> ReleaseRef | None:
         return ReleaseRef(7, tag, f"https://example.invalid/{repo}/releases/{tag}", True)
 

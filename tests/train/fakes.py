@@ -117,6 +117,9 @@ class FakeCluster:
             replace(now, stable=image, preview=None, revision=now.revision + 1),
         )
 
+    def close(self) -> None:
+        """Nothing held."""
+
 
 @dataclass
 class FakeForge:
@@ -163,6 +166,9 @@ class FakeForge:
 
     def pull_request(self, repo: str, number: int) -> PullRef:
         return PullRef(number, "", "open")
+
+    def close(self) -> None:
+        """Nothing held."""
 
 
 @dataclass

@@ -199,3 +199,22 @@ def test_open_steps_are_asked_and_a_policy_module_can_refuse_them(
     assert refused.value.reasons == (RefusalReason("authz", "deploys are for the captain"),)
     assert uc.deploy(app, uc.DeployInput("captain", "v1.1.0", "stage")).stage("stage").value
     app.close()
+
+
+def test_a_verification_names_each_gates_verdict_as_an_enum(twins: Twins) -> None:
+    from trainmaster.gates.verdict import Verdict
+
+    uc.cut(twins.app, uc.CutInput("captain"))
+    uc.artifact(twins.app, uc.ArtifactInput("captain", "v1.1.0", DIGEST_A))
+    uc.deploy(twins.app, uc.DeployInput("captain", "v1.1.0", "stage"))
+    result = uc.verify(twins.app, uc.VerifyInput("captain", "v1.1.0", "stage"))
+    assert dict(result.verdicts) == {gate: Verdict.PASS for gate in GATES["stage"]}
+    assert not result.failed and not result.inconclusive
+    result.raise_for_verdict()  # passes: nothing to raise
+
+
+def test_a_library_user_opens_the_app_from_the_policy_file(twins: Twins) -> None:
+    with App.from_policy_file(twins.twin / "trainmaster.yaml", repo_path=twins.twin) as app:
+        assert uc.train_list(app) == []
+        planned = uc.cut(app, uc.CutInput("captain", dry_run=True))
+    assert planned.train == "v1.1.0" and app.base_dir == twins.twin.resolve()

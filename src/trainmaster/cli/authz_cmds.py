@@ -1,9 +1,9 @@
-"""`authz check` (explain a decision) and `authz test` (the policy's Rego unit tests), and
-`require`, the one call every risky command makes before any effect."""
+"""`authz check` (explain a decision) and `authz test` (the policy's Rego unit tests). Every
+risky action asks the policy inside its use case (`acting.ask`), not here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +11,6 @@ from trainmaster.cli.context import Context, console, ctx, emit_json
 
 if TYPE_CHECKING:
     from trainmaster.policy.model import AccessRequest, Decision
-    from trainmaster.policy.port import Authorizer
 
 authz_app = typer.Typer(help="Authorization: explain a decision, test the policy's Rego.")
 Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
@@ -19,39 +18,6 @@ Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
 
 def register(app: typer.Typer) -> None:
     app.add_typer(authz_app, name="authz")
-
-
-def authorizer(state: Context) -> Authorizer:
-    return state.app().authorizer
-
-
-def require(
-    state: Context,
-    action: str,
-    target: str,
-    reason: str = "",
-    *,
-    stage: str | None = None,
-    **attributes: Any,
-) -> Decision:
-    """Refuse (exit 5, audited as `authz.refused`, nothing else changed) unless the policy lets
-    the acting person take `action` on `target` for `reason`."""
-    from trainmaster.policy.enforce import authorize
-    from trainmaster.policy.model import AccessRequest
-
-    request = AccessRequest(state.actor, action, target, reason, stage, attributes)
-    return authorize(authorizer(state), state.store(), request)
-
-
-def train_attributes(state: Context, train: str | None) -> dict[str, Any]:
-    """What the policy may judge a train by: its author and kind (nothing for an unknown train:
-    the train's own rules report that)."""
-    if train is None:
-        return {}
-    from trainmaster.train.queries import train_attributes as attributes_of
-
-    with state.store().transaction() as session:
-        return attributes_of(session, train)
 
 
 @authz_app.command("check")
@@ -67,17 +33,13 @@ def check(
     as_json: Json = False,
 ) -> None:
     """Explain whether the acting person may take ACTION (exit 5 when not); records nothing."""
-    from trainmaster.config.model import ACTIONS
-    from trainmaster.errors import Refused, UsageError
-    from trainmaster.policy.model import AccessRequest
+    from trainmaster.errors import Refused
+    from trainmaster.policy.use_cases import AccessCheck, explain
 
     state = ctx(typer_ctx)
-    if action not in ACTIONS:
-        raise UsageError(f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}")
-    attributes = train_attributes(state, train) if train else {}
-    request = AccessRequest(state.actor, action, target, reason, stage, attributes)
-    decision = authorizer(state).decide(request)
-    _show(state, request, decision, as_json)
+    request = AccessCheck(state.actor, action, target, reason, stage, train)
+    decision = explain(state.app(), request)
+    _show(state, decision.request, decision, as_json)
     if not decision.allowed:
         raise Refused(f"refused: {decision.summary()}")
 
@@ -98,13 +60,10 @@ def test(typer_ctx: typer.Context, as_json: Json = False) -> None:
     """Run the Rego unit tests (`test_*` rules): the built-in bundle's and the policy's own
     (authorization.modules, *_test.rego). Exit 1 when one fails."""
     from trainmaster.errors import CheckFailed
-    from trainmaster.policy.data import policy_data
-    from trainmaster.policy.testing import run_isolated
-    from trainmaster.policy.wiring import test_modules
+    from trainmaster.policy.use_cases import rego_tests
 
     state = ctx(typer_ctx)
-    modules = test_modules(state.policy, state.policy_path.resolve().parent)
-    results = run_isolated(modules, policy_data(state.policy))
+    results = rego_tests(state.app())
     failed = [r for r in results if not r.passed]
     if as_json or state.json_output:
         emit_json({"tests": [r.as_json() for r in results], "failed": len(failed)})

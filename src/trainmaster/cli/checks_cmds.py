@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +13,7 @@ from trainmaster.errors import CheckFailed, UsageError
 
 if TYPE_CHECKING:
     from trainmaster.checks.findings import Finding
+    from trainmaster.checks.service import Analysis
 
 checks_app = typer.Typer(help="Required checks: predict, lint and generate workflows.")
 WorkflowsOption = Annotated[
@@ -40,32 +41,39 @@ def contexts(
     state = ctx(typer_ctx)
     branch = branch_option or _default_branch(state)
     analysis = analyse(workflows, branch)
-    checks = analysis.pull_request_checks()
     if state.json_output:
-        emit_json(
-            {
-                "event": "pull_request",
-                "branch": branch,
-                "contexts": [
-                    {
-                        "context": c.context,
-                        "status": c.status,
-                        "workflow": c.workflow,
-                        "job": c.job,
-                        "file": c.file,
-                        "line": c.line,
-                        "reason": c.reason,
-                        "when": _when(analysis.verdicts[c.workflow].reach),
-                        "skipped_as": [k.skip_context for k in c.conditions],
-                    }
-                    for c in checks
-                ],
-                "findings": [_finding_json(f) for f in analysis.findings],
-            }
-        )
+        emit_json(_contexts_json(analysis, branch))
         return
+    _contexts_table(analysis, branch)
+    _print_findings(analysis.findings)
+
+
+def _contexts_json(analysis: Analysis, branch: str) -> dict[str, Any]:
+    def one(c: Any) -> dict[str, Any]:
+        return {
+            "context": c.context,
+            "status": c.status,
+            "workflow": c.workflow,
+            "job": c.job,
+            "file": c.file,
+            "line": c.line,
+            "reason": c.reason,
+            "when": _when(analysis.verdicts[c.workflow].reach),
+            "skipped_as": [k.skip_context for k in c.conditions],
+        }
+
+    return {
+        "event": "pull_request",
+        "branch": branch,
+        "contexts": [one(c) for c in analysis.pull_request_checks()],
+        "findings": [_finding_json(f) for f in analysis.findings],
+    }
+
+
+def _contexts_table(analysis: Analysis, branch: str) -> None:
     from rich.table import Table
 
+    checks = analysis.pull_request_checks()
     table = Table(title=f"Check contexts for a pull request to {branch}")
     for column in ("context", "workflow", "job", "line", "note"):
         table.add_column(column)
@@ -76,10 +84,8 @@ def contexts(
     out.print(table, markup=False)
     for check in checks:
         if check.status != "exact":
-            out.print(
-                f"warning: {check.file}:{check.line}: {check.context}: {check.reason}", markup=False
-            )
-    _print_findings(analysis.findings)
+            where = f"{check.file}:{check.line}"
+            out.print(f"warning: {where}: {check.context}: {check.reason}", markup=False)
 
 
 @checks_app.command("lint")
@@ -91,18 +97,12 @@ def lint(
     ] = None,
 ) -> None:
     """Compare the policy's required checks with what the workflows report: exit 1 on errors."""
-    from trainmaster import __version__
     from trainmaster.checks.service import lint_repository
 
     state = ctx(typer_ctx)
     _, findings = lint_repository(workflows, state.policy, state.policy_path)
     if sarif is not None:
-        from trainmaster.checks.sarif import to_sarif
-
-        try:
-            sarif.write_text(json.dumps(to_sarif(findings, __version__), indent=2) + "\n", "utf-8")
-        except OSError as e:
-            raise UsageError(f"{sarif}: cannot write the SARIF file: {e.strerror or e}") from e
+        _write_sarif(sarif, findings)
     errors = sum(f.severity == "error" for f in findings)
     warnings = sum(f.severity == "warning" for f in findings)
     for finding in findings:
@@ -110,28 +110,32 @@ def lint(
         annotate(level, finding.message, file=finding.file, line=finding.line, col=finding.column)
     step_summary(_summary(findings))
     if state.json_output:
-        emit_json(
-            {
-                "findings": [_finding_json(f) for f in findings],
-                "errors": errors,
-                "warnings": warnings,
-            }
-        )
+        found = [_finding_json(f) for f in findings]
+        emit_json({"findings": found, "errors": errors, "warnings": warnings})
     else:
         _render_findings(findings)
     if errors:
         raise CheckFailed(f"required checks: {errors} error(s), {warnings} warning(s)")
 
 
+def _write_sarif(path: Path, findings: list[Finding]) -> None:
+    from trainmaster import __version__
+    from trainmaster.checks.sarif import to_sarif
+
+    try:
+        path.write_text(json.dumps(to_sarif(findings, __version__), indent=2) + "\n", "utf-8")
+    except OSError as e:
+        raise UsageError(f"{path}: cannot write the SARIF file: {e.strerror or e}") from e
+
+
+Out = Annotated[Path, typer.Option("--out", help="Where to write the workflows.")]
+Force = Annotated[bool, typer.Option(help="Overwrite files that differ.")]
+Dry = Annotated[bool, typer.Option("--dry-run", help="Show, do not write.")]
+
+
 @checks_app.command("generate")
-def generate(
-    typer_ctx: typer.Context,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the workflows.")] = Path(
-        ".github/workflows"
-    ),
-    force: Annotated[bool, typer.Option(help="Overwrite files that differ.")] = False,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, do not write.")] = False,
-) -> None:
+def generate(typer_ctx: typer.Context, out: Out = DEFAULT_WORKFLOWS, force: Force = False,
+             dry_run: Dry = False) -> None:  # fmt: skip
     """Write CI, staging, release-train and preview-cleanup workflows named after the policy."""
     from trainmaster import __version__
     from trainmaster.checks.service import write_generated
@@ -143,29 +147,13 @@ def generate(
         )
     except OSError as e:
         raise UsageError(f"{out}: cannot write the workflows: {e.strerror or e}") from e
-    err = console(stderr=True)
     for warning in warnings:
-        err.print(f"warning: {warning}", markup=False)
+        console(stderr=True).print(f"warning: {warning}", markup=False)
     if state.json_output:
-        emit_json(
-            {
-                "dry_run": dry_run,
-                "files": [
-                    {"file": str(c.file), "status": c.status, "diff": c.diff} for c in changes
-                ],
-            }
-        )
+        files = [{"file": str(c.file), "status": c.status, "diff": c.diff} for c in changes]
+        emit_json({"dry_run": dry_run, "files": files})
     else:
-        out_console = console()
-        for change in changes:
-            verb = (
-                change.status
-                if not dry_run or change.status in ("unchanged", "differs")
-                else f"would be {change.status}"
-            )
-            out_console.print(f"{change.file}: {verb}", markup=False)
-            if change.diff and change.status != "created":
-                out_console.print(change.diff, markup=False, highlight=False)
+        _show_generated(changes, dry_run)
     refused = [c for c in changes if c.status == "differs"]
     if refused:
         names = ", ".join(str(c.file) for c in refused)
@@ -173,6 +161,16 @@ def generate(
             f"{names}: differs from the generated workflow; not overwritten "
             "(see the diff; use --force to overwrite)"
         )
+
+
+def _show_generated(changes: list[Any], dry_run: bool) -> None:
+    out = console()
+    for change in changes:
+        shown = not dry_run or change.status in ("unchanged", "differs")
+        out.print(f"{change.file}: {change.status if shown else f'would be {change.status}'}",
+                  markup=False)  # fmt: skip
+        if change.diff and change.status != "created":
+            out.print(change.diff, markup=False, highlight=False)
 
 
 def _default_branch(state: object) -> str:

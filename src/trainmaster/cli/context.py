@@ -65,13 +65,15 @@ class Context:
         return AuditLog(self.store())
 
     def close(self) -> None:
-        if self._app is not None:
+        if self._app is None:
+            return
+        if self.policy.notify.targets:  # else no store: a command that read nothing makes none
             from trainmaster.notify.wiring import deliver_after  # notify: outbox (issue 20)
 
             opened = self._app.opened_store()
             if opened is not None:
                 deliver_after(self.policy, self.policy_path, opened)
-            self._app.close()
+        self._app.close()
 
 
 def ctx(typer_ctx: typer.Context) -> Context:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
+from trainmaster.cli.context import console, ctx, emit_json, step_summary
 from trainmaster.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,11 +17,47 @@ if TYPE_CHECKING:
         Ed25519PublicKey,
     )
 
+    from trainmaster.evidence.use_cases import BuildResult, PublishResult
+    from trainmaster.evidence.verify import VerifyResult
+
 evidence_app = typer.Typer(help="Evidence bundles: build, verify, publish.", no_args_is_help=True)
 
+Bundle = Annotated[Path, typer.Argument(help="The .tar.gz bundle.")]
 PublicKeyOption = Annotated[
     Path | None, typer.Option("--public-key", help="Pin the signer: its PEM public key.")
 ]
+
+
+# The options of `build`, named once.
+Train = Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")]
+Out = Annotated[Path | None, typer.Option(help="Folder (default: policy evidence.dir).")]
+Sbom = Annotated[Path | None, typer.Option(help="CycloneDX JSON SBOM from CI.")]
+SbomPython = Annotated[
+    Path | None, typer.Option(help="Make the SBOM of this Python's environment (slow).")
+]
+Junit = Annotated[
+    list[Path] | None, typer.Option(metavar="FILE", help="JUnit XML report (repeatable).")
+]
+Governance = Annotated[
+    list[Path] | None,
+    typer.Option(metavar="FILE", help="Governance plan/drift output (repeatable)."),
+]
+Include = Annotated[
+    list[Path] | None, typer.Option(metavar="FILE", help="Any other file (repeatable).")
+]
+Key = Annotated[Path | None, typer.Option(help="Ed25519 PEM private key to sign with.")]
+Charts = Annotated[
+    bool, typer.Option(help="Chart golden signals at cut and promotion from Prometheus.")
+]
+Prometheus = Annotated[str | None, typer.Option(help="Prometheus URL for --charts.")]
+Publish = Annotated[bool, typer.Option(help="Attach the bundle to the GitHub release.")]
+Repo = Annotated[str | None, typer.Option(help="owner/name (default: the policy's repo).")]
+PublishDryRun = Annotated[bool, typer.Option("--dry-run", help="With --publish: plan only.")]
+AgainstStore = Annotated[
+    bool, typer.Option(help="Also match the audit excerpt with the policy's store.")
+]
+KeyPair = Annotated[Path, typer.Option(help="Writes OUT.pem and OUT.pub.pem.")]
+Overwrite = Annotated[bool, typer.Option(help="Overwrite existing files.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,142 +65,95 @@ def register(app: typer.Typer) -> None:
 
 
 @evidence_app.command("build")
-def build(
-    typer_ctx: typer.Context,
-    train: Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")],
-    out: Annotated[Path | None, typer.Option(help="Folder (default: policy evidence.dir).")] = None,
-    sbom: Annotated[Path | None, typer.Option(help="CycloneDX JSON SBOM from CI.")] = None,
-    sbom_python: Annotated[
-        Path | None, typer.Option(help="Make the SBOM of this Python's environment (slow).")
-    ] = None,
-    junit: Annotated[
-        list[Path] | None, typer.Option(metavar="FILE", help="JUnit XML report (repeatable).")
-    ] = None,
-    governance: Annotated[
-        list[Path] | None,
-        typer.Option(metavar="FILE", help="Governance plan/drift output (repeatable)."),
-    ] = None,
-    include: Annotated[
-        list[Path] | None, typer.Option(metavar="FILE", help="Any other file (repeatable).")
-    ] = None,
-    key: Annotated[Path | None, typer.Option(help="Ed25519 PEM private key to sign with.")] = None,
-    charts: Annotated[
-        bool, typer.Option(help="Chart golden signals at cut and promotion from Prometheus.")
-    ] = False,
-    prometheus: Annotated[str | None, typer.Option(help="Prometheus URL for --charts.")] = None,
-    publish: Annotated[bool, typer.Option(help="Attach the bundle to the GitHub release.")] = False,
-    repo: Annotated[
-        str | None, typer.Option(help="owner/name (default: the policy's repo).")
-    ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --publish: plan only.")] = False,
-) -> None:
+def build(typer_ctx: typer.Context, train: Train, out: Out = None, sbom: Sbom = None,
+          sbom_python: SbomPython = None, junit: Junit = None, governance: Governance = None,
+          include: Include = None, key: Key = None, charts: Charts = False,
+          prometheus: Prometheus = None, publish: Publish = False, repo: Repo = None,
+          dry_run: PublishDryRun = False) -> None:  # fmt: skip
     """Collect a train's evidence into PRODUCTION_GO_EVIDENCE.md and a signed .tar.gz bundle."""
-    from trainmaster.evidence.bundle import build_evidence
+    from trainmaster.evidence.use_cases import BuildInput, build_bundle
 
     state = ctx(typer_ctx)
-    policy = state.policy
-    _require(state, "evidence.build", train)
-    if publish and not dry_run:
-        _require(state, "evidence.publish", train)
-    extra: dict[str, Path] = {}
-    for folder, files in (
-        ("sbom", [sbom] if sbom else []),
-        ("tests", junit or []),
-        ("governance", governance or []),
-        ("", include or []),
-    ):
-        for n, file in enumerate(files, start=1):
-            slot = f"{folder}/{file.name}" if folder else file.name
-            # Two reports may share a name (a/junit.xml, b/junit.xml): keep both.
-            extra[slot if slot not in extra else f"{slot}#{n}"] = file
-    metrics = None
-    if charts or prometheus:
-        from trainmaster.gates.backends import metrics_for
-
-        metrics = metrics_for(policy, prometheus_url=prometheus)
-    bundle = build_evidence(
-        state.store(),
-        policy,
-        train,
-        out_dir=out or _evidence_dir(state),
-        signing_key=_signing_key(state, key),
-        metrics=metrics,
-        extra_files=extra,
-        sbom_python=sbom_python,
-        actor=state.actor,
-    )
-    published = _publish(state, bundle.path, repo, train, dry_run) if publish else None
+    files = {"sbom": [sbom] if sbom else [], "tests": junit, "governance": governance, "": include}
+    request = BuildInput(
+        state.actor, train, out, _slots(files), _private_key(key), charts, prometheus, sbom_python,
+        publish, repo, dry_run,
+    )  # fmt: skip
+    result = build_bundle(state.app(), request)
+    bundle = result.bundle
     # In GitHub Actions the job summary shows the report's bottom line.
     bottom_line = bundle.markdown.read_text(encoding="utf-8").split("## Release")[0]
     step_summary(f"{bottom_line.rstrip()}\n\nBundle: `{bundle.path.name}` (sha256 {bundle.sha256})")
     if state.json_output:
-        emit_json(
-            {
-                "bundle": str(bundle.path),
-                "markdown": str(bundle.markdown),
-                "sha256": bundle.sha256,
-                "files": list(bundle.files),
-                "signer": bundle.signer_fingerprint,
-                "notices": list(bundle.notices),
-                "published": published,
-            }
-        )
+        emit_json(result.as_json())
         return
-    out_console = console()
+    _show_build(result)
+
+
+def _slots(groups: dict[str, list[Path] | None]) -> dict[str, Path]:
+    """Each file's name in the bundle: `sbom/…`, `tests/…`, `governance/…`, or its own name."""
+    extra: dict[str, Path] = {}
+    for folder, files in groups.items():
+        for n, file in enumerate(files or [], start=1):
+            slot = f"{folder}/{file.name}" if folder else file.name
+            # Two reports may share a name (a/junit.xml, b/junit.xml): keep both.
+            extra[slot if slot not in extra else f"{slot}#{n}"] = file
+    return extra
+
+
+def _show_build(result: BuildResult) -> None:
+    bundle, out = result.bundle, console()
+    if not bundle.signer_fingerprint:
+        console(stderr=True).print(
+            "warning: no signing key (evidence.signing_key_path / signing_key_env or --key); "
+            "the bundle is not signed",
+            markup=False,
+        )
     for notice in bundle.notices:
-        out_console.print(f"notice: {notice}", markup=False)
+        out.print(f"notice: {notice}", markup=False)
+    if result.published is not None:
+        _show_published(result.published)
     signed = f"signed by {bundle.signer_fingerprint}" if bundle.signer_fingerprint else "UNSIGNED"
-    out_console.print(f"{bundle.path} ({len(bundle.files)} files, {signed})", markup=False)
-    out_console.print(f"{bundle.markdown}", markup=False)
+    out.print(f"{bundle.path} ({len(bundle.files)} files, {signed})", markup=False)
+    out.print(f"{bundle.markdown}", markup=False)
 
 
 @evidence_app.command("verify")
-def verify(
-    typer_ctx: typer.Context,
-    bundle: Annotated[Path, typer.Argument(help="The .tar.gz bundle.")],
-    public_key: PublicKeyOption = None,
-    against_store: Annotated[
-        bool, typer.Option(help="Also match the audit excerpt with the policy's store.")
-    ] = False,
-) -> None:
+def verify(typer_ctx: typer.Context, bundle: Bundle, public_key: PublicKeyOption = None,
+           against_store: AgainstStore = False) -> None:  # fmt: skip
     """Check the signature, every file's SHA-256, the audit chain excerpt and the archive itself:
     exit 0, or 1 naming the tampered file."""
-    from trainmaster.errors import CheckFailed
-    from trainmaster.evidence.verify import verify_bundle
+    from trainmaster.evidence import use_cases
 
     state = ctx(typer_ctx)
-    result = verify_bundle(bundle, _public_key(public_key))
-    if against_store:
-        from trainmaster.evidence.anchor import differences_with_store
-
-        problems = differences_with_store(bundle, state.store())
-        if problems:
-            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-            raise CheckFailed(f"evidence bundle {bundle.name}: {problems[0]}{more}")
+    against = state.app() if against_store else None
+    result = use_cases.verify(bundle, _public_key(public_key), against)
+    if state.json_output:
+        emit_json(_verified_json(result))
+        return
     trust = {
         "pinned": f"signed by {result.signer_fingerprint} (the pinned key)",
         "embedded": f"signed by {result.signer_fingerprint}, the key shipped inside the bundle; "
         "pass --public-key to check who signed",
         "unsigned": "NOT SIGNED: digests and chain only prove consistency",
     }[result.key_source]
-    if state.json_output:
-        emit_json(
-            {
-                "ok": True,
-                "train": result.train,
-                "created_at": result.created_at,
-                "files": result.files,
-                "signer": result.signer_fingerprint,
-                "key_source": result.key_source,
-                "audit_events": result.audit_events,
-            }
-        )
-        return
     console().print(
         f"{bundle}: OK — train {result.train}, built {result.created_at}, {result.files} files, "
         f"{result.audit_events} audit events chained; {trust}",
         markup=False,
     )
+
+
+def _verified_json(result: VerifyResult) -> dict[str, object]:
+    return {
+        "ok": True,
+        "train": result.train,
+        "created_at": result.created_at,
+        "files": result.files,
+        "signer": result.signer_fingerprint,
+        "key_source": result.key_source,
+        "audit_events": result.audit_events,
+    }
 
 
 @evidence_app.command("publish")
@@ -179,26 +168,26 @@ def publish_cmd(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan only.")] = False,
 ) -> None:
     """Attach a verified bundle to the train's GitHub release (idempotent, audited)."""
-    from trainmaster.evidence.verify import verify_bundle
+    from trainmaster.evidence.use_cases import PublishInput, publish
 
     state = ctx(typer_ctx)
-    pinned = _public_key(public_key)
-    train = verify_bundle(bundle, pinned).train
-    if not dry_run:
-        _require(state, "evidence.publish", train)
-    published = _publish(state, bundle, repo, train, dry_run, tag=tag, public_key=pinned)
+    request = PublishInput(state.actor, bundle, repo, tag, _public_key(public_key), dry_run)
+    published = publish(state.app(), request)
     if state.json_output:
-        emit_json(published)
+        emit_json(published.as_json())
+    else:
+        _show_published(published)
+
+
+def _show_published(published: PublishResult) -> None:
+    console().print(f"{'would' if published.dry_run else 'did'}: {published.plan}", markup=False)
+    if published.url:
+        console().print(published.url, markup=False)
 
 
 @evidence_app.command("keygen")
-def keygen(
-    typer_ctx: typer.Context,
-    out: Annotated[Path, typer.Option(help="Writes OUT.pem and OUT.pub.pem.")] = Path(
-        "evidence-signing"
-    ),
-    force: Annotated[bool, typer.Option(help="Overwrite existing files.")] = False,
-) -> None:
+def keygen(typer_ctx: typer.Context, out: KeyPair = Path("evidence-signing"),
+           force: Overwrite = False) -> None:  # fmt: skip
     """Make an Ed25519 signing key pair; keep the .pem secret, publish the .pub.pem."""
     from trainmaster.evidence.signing import fingerprint, generate, private_pem, public_pem
 
@@ -226,85 +215,13 @@ def keygen(
         console().print(f"{private_path} (secret), {public_path}: {print_fp}", markup=False)
 
 
-def _require(state: Context, action: str, train: str) -> None:
-    from trainmaster.cli.authz_cmds import require, train_attributes
+def _private_key(key: Path | None) -> Ed25519PrivateKey | None:
+    from trainmaster.evidence.signing import load_private_key, read_key_file
 
-    require(state, action, f"train/{train}", **train_attributes(state, train))
-
-
-def _evidence_dir(state: Context) -> Path:
-    configured = Path(state.policy.evidence.dir)
-    return configured if configured.is_absolute() else state.policy_path.parent / configured
-
-
-def _signing_key(state: Context, key: Path | None) -> Ed25519PrivateKey | None:
-    from trainmaster.evidence.signing import load_private_key, read_key_file, signing_key_from
-
-    if key is not None:
-        return load_private_key(read_key_file(key), str(key))
-    settings = state.policy.evidence
-    path = settings.signing_key_path
-    if path and not Path(path).is_absolute():
-        path = str(state.policy_path.parent / path)
-    found = signing_key_from(path, settings.signing_key_env)
-    if found is None:
-        console(stderr=True).print(
-            "warning: no signing key (evidence.signing_key_path / signing_key_env or --key); "
-            "the bundle is not signed",
-            markup=False,
-        )
-    return found
+    return load_private_key(read_key_file(key), str(key)) if key is not None else None
 
 
 def _public_key(path: Path | None) -> Ed25519PublicKey | None:
     from trainmaster.evidence.signing import load_public_key, read_key_file
 
     return load_public_key(read_key_file(path), str(path)) if path else None
-
-
-def _publish(
-    state: Context,
-    bundle: Path,
-    repo: str | None,
-    train: str,
-    dry_run: bool,
-    *,
-    tag: str | None = None,
-    public_key: Ed25519PublicKey | None = None,
-) -> dict[str, object]:
-    from trainmaster.adapters.github import forge_for
-    from trainmaster.evidence.publish import publish_bundle
-
-    policy = state.policy
-    target = repo or (policy.repos[0] if len(policy.repos) == 1 else None)
-    if target is None:
-        raise UsageError(
-            f"which repository? pass --repo owner/name (the policy lists {len(policy.repos)})"
-        )
-    forge = forge_for(policy)
-    if forge is None:
-        raise UsageError("backends.forge is none: there is no release to attach the bundle to")
-    done = publish_bundle(
-        forge,
-        state.store(),
-        repo=target,
-        tag=tag or _tag(state, train),
-        bundle=bundle,
-        actor=state.actor,
-        dry_run=dry_run,
-        public_key=public_key,
-    )
-    if not state.json_output:
-        verb = "would" if dry_run else "did"
-        console().print(f"{verb}: {done.plan.describe()}", markup=False)
-        if done.url:
-            console().print(done.url, markup=False)
-    return {"plan": done.plan.describe(), "url": done.url, "dry_run": dry_run}
-
-
-def _tag(state: Context, train: str) -> str:
-    from trainmaster.store.models import TrainRow
-
-    with state.store().transaction() as session:
-        row = session.get(TrainRow, train)
-        return row.tag if row is not None else train

@@ -9,20 +9,49 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import Context, annotate, console, ctx, emit_json, step_summary
-from trainmaster.errors import ExitCode, UsageError
+from trainmaster.cli.context import annotate, console, ctx, emit_json, step_summary
+from trainmaster.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from trainmaster.config.model import Policy
     from trainmaster.gates.inputs import GateInputs, InputResult
     from trainmaster.gates.result import GateReport
-    from trainmaster.rollout.port import Cluster
+    from trainmaster.gates.watch import WatchOutcome
 
 gate_app = typer.Typer(
     help="Gates: promote / hold / roll back from real signals.", no_args_is_help=True
 )
 
-_EXIT = {"pass": ExitCode.OK, "fail": ExitCode.FAILED, "inconclusive": ExitCode.INCONCLUSIVE}
+
+# Options, named once (`--json` is the global option, accepted after the command too).
+RunEnv = Annotated[str, typer.Option("--env", help="Stage whose gates to evaluate.")]
+Services = Annotated[
+    list[str] | None, typer.Option("--service", help="Service (repeat for several).")
+]
+At = Annotated[str | None, typer.Option("--at", help="Evaluate at this RFC 3339 instant.")]
+Prometheus = Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")]
+K6 = Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")]
+Locust = Annotated[Path | None, typer.Option("--locust", help="Locust --json stats.")]
+Smoke = Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")]
+Migrations = Annotated[Path | None, typer.Option("--migrations", help="Migrations result JSON.")]
+CiChecks = Annotated[str | None, typer.Option("--ci-checks", help="success|failure|pending")]
+PreviewDeploy = Annotated[
+    str | None, typer.Option("--preview-deploy", help="success|failure|pending")
+]
+Only = Annotated[list[str] | None, typer.Option("--only", help="Only these gates.")]
+RunTrain = Annotated[str | None, typer.Option("--train", help="Record results for this train.")]
+Digest = Annotated[str | None, typer.Option("--digest", help="Artifact digest recorded.")]
+WatchEnv = Annotated[str, typer.Option("--env", help="Stage to watch (usually prod).")]
+For = Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m.")]
+Interval = Annotated[str | None, typer.Option("--interval", help="Between checks, e.g. 30s.")]
+Service = Annotated[str | None, typer.Option("--service", help="Service to watch.")]
+WatchTrain = Annotated[
+    str | None,
+    typer.Option("--train", help="The train being watched: results recorded, rollback through it."),
+]
+WatchDryRun = Annotated[bool, typer.Option("--dry-run", help="Print the rollback plan only.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -61,28 +90,33 @@ def gather_inputs(
     ci_checks: str | None,
     preview: str | None,
 ) -> GateInputs:
-    from trainmaster.gates.inputs import GateInputs, parse_k6, parse_locust, parse_migrations
+    from trainmaster.gates.inputs import GateInputs, parse_migrations
     from trainmaster.gates.junit import parse_junit
-    from trainmaster.gates.service import load_limits
 
-    if k6 and locust:
-        raise UsageError("give --k6 or --locust for the load gate, not both")
-    load = None
-    if (text := _read(k6, "--k6")) is not None:
-        load = parse_k6(text, str(k6))
-    elif (text := _read(locust, "--locust")) is not None:
-        load = parse_locust(text, load_limits(policy, stage), str(locust))
     smoke_text = _read(smoke, "--smoke")
     migration_text = _read(migrations, "--migrations")
     return GateInputs(
         ci_checks=_outcome("ci-checks", ci_checks),
         preview_deploy=_outcome("preview-deploy", preview),
         smoke=parse_junit(smoke_text, str(smoke)) if smoke_text is not None else None,
-        load=load,
+        load=_load(policy, stage, k6, locust),
         migrations=None
         if migration_text is None
         else parse_migrations(migration_text, str(migrations)),
     )
+
+
+def _load(policy: Policy, stage: str, k6: Path | None, locust: Path | None) -> InputResult | None:
+    from trainmaster.gates.inputs import parse_k6, parse_locust
+    from trainmaster.gates.service import load_limits
+
+    if k6 and locust:
+        raise UsageError("give --k6 or --locust for the load gate, not both")
+    if (text := _read(k6, "--k6")) is not None:
+        return parse_k6(text, str(k6))
+    if (text := _read(locust, "--locust")) is not None:
+        return parse_locust(text, load_limits(policy, stage), str(locust))
+    return None
 
 
 def _outcome(name: str, value: str | None) -> InputResult | None:
@@ -97,78 +131,23 @@ def _outcome(name: str, value: str | None) -> InputResult | None:
 
 
 @gate_app.command("run")
-def run(
-    typer_ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", help="Stage whose gates to evaluate.")],
-    service: Annotated[
-        list[str] | None, typer.Option("--service", help="Service (repeat for several).")
-    ] = None,
-    at: Annotated[
-        str | None, typer.Option("--at", help="Evaluate at this RFC 3339 instant.")
-    ] = None,
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
-    k6: Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")] = None,
-    locust: Annotated[Path | None, typer.Option("--locust", help="Locust --json stats.")] = None,
-    smoke: Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")] = None,
-    migrations: Annotated[
-        Path | None, typer.Option("--migrations", help="Migrations result JSON.")
-    ] = None,
-    ci_checks: Annotated[
-        str | None, typer.Option("--ci-checks", help="success|failure|pending")
-    ] = None,
-    preview: Annotated[
-        str | None, typer.Option("--preview-deploy", help="success|failure|pending")
-    ] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Only these gates.")] = None,
-    train: Annotated[
-        str | None, typer.Option("--train", help="Record results for this train.")
-    ] = None,
-    digest: Annotated[
-        str | None, typer.Option("--digest", help="Artifact digest recorded.")
-    ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
-) -> None:
+def run(typer_ctx: typer.Context, env: RunEnv, service: Services = None, at: At = None,
+        prometheus: Prometheus = None, k6: K6 = None, locust: Locust = None, smoke: Smoke = None,
+        migrations: Migrations = None, ci_checks: CiChecks = None, preview: PreviewDeploy = None,
+        only: Only = None, train: RunTrain = None, digest: Digest = None) -> None:  # fmt: skip
     """Evaluate every gate of a stage: pass, fail or inconclusive per signal and overall."""
-    from trainmaster.gates.backends import metrics_for
-    from trainmaster.gates.service import evaluate_services, evaluate_stage, record_report
+    from trainmaster.gates.use_cases import GateRunInput, run_gates
 
     state = ctx(typer_ctx)
-    policy = state.policy
-    policy.stage(env)
-    instant = parse_instant(at)
-    inputs = gather_inputs(
-        policy,
-        env,
-        k6=k6,
-        locust=locust,
-        smoke=smoke,
-        migrations=migrations,
-        ci_checks=ci_checks,
-        preview=preview,
-    )
-    metrics = metrics_for(policy, prometheus_url=prometheus)
-    try:
-        if service and len(service) > 1:
-            report = evaluate_services(
-                policy, env, service, metrics=metrics, at=instant, inputs=inputs, only=only
-            )
-        else:
-            report = evaluate_stage(
-                policy,
-                env,
-                metrics=metrics,
-                at=instant,
-                service=service[0] if service else None,
-                inputs=inputs,
-                only=only,
-            )
-    finally:
-        metrics.close()
-    if train:
-        with state.store().transaction() as session:
-            record_report(session, report, train, env, digest)
-    show(report, json_output or state.json_output)
-    raise typer.Exit(int(_EXIT[report.verdict.value]))
+    files = {"k6": k6, "locust": locust, "smoke": smoke, "migrations": migrations}
+    inputs = gather_inputs(state.policy, env, ci_checks=ci_checks, preview=preview, **files)
+    request = GateRunInput(
+        state.actor, env, tuple(service or ()), parse_instant(at) if at else None, inputs,
+        tuple(only) if only else None, prometheus, train, digest,
+    )  # fmt: skip
+    result = run_gates(state.app(), request)
+    show(result.report, state.json_output)
+    raise typer.Exit(int(result.exit_code))
 
 
 def show(report: GateReport, as_json: bool) -> None:
@@ -226,90 +205,40 @@ def _duration(text: str | None, flag: str) -> timedelta | None:
         raise UsageError(f"{flag}: {e}") from e
 
 
-def _may_roll_back(state: Context, env: str, where: str, train: str | None) -> None:
-    """The watch rolls back as its actor, so that person must be allowed to, before it starts:
-    a refusal found at the breach would leave the bad release serving. The reason is the
-    watch's own; the breach itself is recorded with the rollback."""
-    from trainmaster.cli.authz_cmds import require, train_attributes
-
-    reason = f"gate watch on {env}: automatic rollback when a rollback criterion fails"
-    require(state, "rollback", f"train/{train}" if train else where, reason, stage=env,
-            **train_attributes(state, train))  # fmt: skip
-
-
 @gate_app.command("watch")
-def watch_cmd(
-    typer_ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", help="Stage to watch (usually prod).")],
-    duration: Annotated[str | None, typer.Option("--for", help="How long, e.g. 30m.")] = None,
-    interval: Annotated[
-        str | None, typer.Option("--interval", help="Between checks, e.g. 30s.")
-    ] = None,
-    service: Annotated[str | None, typer.Option("--service", help="Service to watch.")] = None,
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
-    train: Annotated[
-        str | None,
-        typer.Option(
-            "--train", help="The train being watched: results recorded, rollback through it."
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the rollback plan only.")
-    ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine output on stdout.")] = False,
-) -> None:
+def watch_cmd(typer_ctx: typer.Context, env: WatchEnv, duration: For = None,
+              interval: Interval = None, service: Service = None, prometheus: Prometheus = None,
+              train: WatchTrain = None, dry_run: WatchDryRun = False) -> None:  # fmt: skip
     """Post-promotion analysis: roll back on the first failing criterion; resumes on restart.
 
     With --train the rollback goes through the train (its state, effect journal and audit), as
     `trainmaster rollback --train` would; without it, straight through the cluster."""
-    from trainmaster.gates.backends import local_scrape_urls, metrics_for
-    from trainmaster.gates.watch import watch
-    from trainmaster.rollout.backends import target_for
+    from trainmaster.gates.use_cases import EXIT_FOR_VERDICT, GateWatchInput, watch_stage
 
     state = ctx(typer_ctx)
-    policy = state.policy
-    target = target_for(policy, env)
-    if not dry_run:
-        _may_roll_back(state, env, f"{target.namespace}/{target.name}", train)
-    app = state.app()
-    cluster = app.built_cluster()
-    as_json = json_output or state.json_output
-    scrape = local_scrape_urls(policy, cluster, target)
-    metrics = metrics_for(policy, prometheus_url=prometheus, scrape_urls=scrape)
+    as_json = state.json_output
     out = console(stderr=as_json)
+    request = GateWatchInput(
+        state.actor, env, _duration(duration, "--for"), _duration(interval, "--interval"),
+        service, prometheus, train, dry_run, on_report=lambda report: _progress(out, report),
+    )  # fmt: skip
+    outcome = watch_stage(state.app(), request)
+    _show_watch(outcome, out, as_json)
+    if outcome.last_report:
+        show_ci(outcome.last_report)
+    raise typer.Exit(int(EXIT_FOR_VERDICT[outcome.verdict.value]))
 
-    def progress(report: GateReport) -> None:
-        failing = ", ".join(s.name for s in report.signals if s.verdict.value != "pass")
-        from trainmaster.gates.result import iso
 
-        out.print(
-            f"{iso(report.evaluated_at)} {report.verdict.value}"
-            + (f" ({failing})" if failing else "")
-        )
+def _progress(out: Console, report: GateReport) -> None:
+    from trainmaster.gates.result import iso
 
-    acting: Cluster = cluster
-    if train and not dry_run:
-        from trainmaster.train.watching import RollbackThroughTrain
+    failing = ", ".join(s.name for s in report.signals if s.verdict.value != "pass")
+    out.print(
+        f"{iso(report.evaluated_at)} {report.verdict.value}" + (f" ({failing})" if failing else "")
+    )
 
-        acting = RollbackThroughTrain(app, train, state.actor)
-    try:
-        outcome = watch(
-            policy,
-            env,
-            metrics=metrics,
-            cluster=acting,
-            store=state.store(),
-            duration=_duration(duration, "--for"),
-            interval=_duration(interval, "--interval"),
-            actor=state.actor,
-            target=target,
-            service=service,
-            train_id=train,
-            dry_run=dry_run,
-            on_report=progress,
-        )
-    finally:
-        metrics.close()
+
+def _show_watch(outcome: WatchOutcome, out: Console, as_json: bool) -> None:
     if as_json:
         emit_json(
             {
@@ -323,11 +252,8 @@ def watch_cmd(
                 "report": outcome.last_report.to_json() if outcome.last_report else None,
             }
         )
-    else:
-        if outcome.plan:
-            verb = "applied" if outcome.applied else "planned (dry run)"
-            out.print(f"rollback {verb}: {outcome.plan.describe()}", markup=False)
-        out.print(f"watch {outcome.key}: {outcome.status} after {outcome.evaluations} evaluations")
-    if outcome.last_report:
-        show_ci(outcome.last_report)
-    raise typer.Exit(int(_EXIT[outcome.verdict.value]))
+        return
+    if outcome.plan:
+        verb = "applied" if outcome.applied else "planned (dry run)"
+        out.print(f"rollback {verb}: {outcome.plan.describe()}", markup=False)
+    out.print(f"watch {outcome.key}: {outcome.status} after {outcome.evaluations} evaluations")

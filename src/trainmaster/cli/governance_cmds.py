@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,8 +11,8 @@ import typer
 from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
 
 if TYPE_CHECKING:
-    from trainmaster.adapters.github.client import GitHubClient
     from trainmaster.governance.model import Action, Outcome, RepoPlan
+    from trainmaster.governance.use_cases import GovernancePlan, Selection
 
 Repos = Annotated[
     list[str] | None, typer.Option("--repo", metavar="OWNER/REPO", help="Repository (repeatable).")
@@ -54,14 +54,14 @@ def plan_cmd(
 ) -> None:
     """Show what `apply` would change on GitHub (no writes)."""
     state = ctx(typer_ctx)
-    plans, client = _plan(state, repo, org, include, exclude, api_url, concurrency)
+    plan = _plan(state, _selection(repo, org, include, exclude, api_url, concurrency))
     if explain:
         from trainmaster.governance.render import explain as explain_plan
 
-        sys.stdout.write(explain_plan(plans, client.api_url))
+        sys.stdout.write(explain_plan(list(plan.plans), plan.api_url))
     else:
-        _show_plan(plans, state.json_output or json_output)
-    _raise_for(plans)
+        _show_plan(plan.plans, state.json_output or json_output)
+    _raise(plan.error())
 
 
 def drift_cmd(
@@ -75,20 +75,17 @@ def drift_cmd(
     json_output: Json = False,
 ) -> None:
     """Compare GitHub with the policy; exit 1 when they differ."""
-    from trainmaster.errors import CheckFailed
-
     state = ctx(typer_ctx)
-    plans, _ = _plan(state, repo, org, include, exclude, api_url, concurrency)
-    _show_plan(plans, state.json_output or json_output)
-    _raise_for(plans)
-    drifted = [p.repo for p in plans if p.actions]
-    if drifted:
-        step_summary(f"Governance drift in {len(drifted)} repositories: {', '.join(drifted)}")
-        from trainmaster.notify.wiring import record_drift  # notify: drift.detected (issue 20)
+    from trainmaster.governance.use_cases import drift_governance
 
-        found = [(p.repo, [a.as_json() for a in p.actions]) for p in plans if p.actions]
-        record_drift(state.policy, state.store, state.actor, found)
-        raise CheckFailed(f"drift in {len(drifted)} of {len(plans)} repositories")
+    selection = _selection(repo, org, include, exclude, api_url, concurrency)
+    with console(stderr=True).status("reading repositories"):
+        plan = drift_governance(state.app(), selection, state.actor)
+    _show_plan(plan.plans, state.json_output or json_output)
+    if plan.drifted and plan.error() is None:
+        drifted = ", ".join(plan.drifted)
+        step_summary(f"Governance drift in {len(plan.drifted)} repositories: {drifted}")
+    _raise(plan.drift_error())
 
 
 def apply_cmd(
@@ -105,71 +102,68 @@ def apply_cmd(
     reason: Annotated[str, typer.Option("--reason", help="Why (audited; required).")] = "",
 ) -> None:
     """Make GitHub match the policy: only the diff, idempotently, every write audited."""
-    from trainmaster.errors import UsageError
-    from trainmaster.governance import service
+    from trainmaster.governance.use_cases import ApplyInput, apply_governance
 
     state = ctx(typer_ctx)
     as_json = state.json_output or json_output
-    plans, client = _plan(state, repo, org, include, exclude, api_url, concurrency)
-    pending = sum(len(p.actions) for p in plans)
-    if dry_run or pending == 0:
-        _show_plan(plans, as_json)
-        _raise_for(plans)
+    plan = _plan(state, _selection(repo, org, include, exclude, api_url, concurrency))
+    if dry_run or plan.pending == 0:
+        _show_plan(plan.plans, as_json)
+        _raise(plan.error())
         return
     if not as_json:
-        _show_plan(plans, False, errors=False)  # the outcome reports them once
-    if not yes:
-        if not sys.stdin.isatty():
-            raise UsageError("apply changes GitHub: pass --yes (or --dry-run to see the plan)")
-        typer.confirm(f"apply {pending} changes?", abort=True)
-    _require(state, org, repo, reason)
-    from trainmaster.adapters.github.governance import GitHubGovernance
-
-    record = _recorder(state, reason, echo=not as_json)
-    outcomes = service.apply(plans, GitHubGovernance(client), record)
-    client.close()
-    _show_outcomes(outcomes, as_json)
-    error = service.exit_error(plans, outcomes)
-    if error is not None:
-        raise error
+        _show_plan(plan.plans, False, errors=False)  # the outcome reports them once
+    _confirm(yes, plan.pending)
+    echo = None if as_json else _echo
+    result = apply_governance(state.app(), ApplyInput(state.actor, reason), plan, echo)
+    _show_outcomes(result.outcomes, as_json)
+    _raise(result.error())
 
 
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _plan(
-    state: Context,
+def _selection(
     repos: list[str] | None,
     org: str | None,
     include: list[str] | None,
     exclude: list[str] | None,
     api_url: str | None,
     concurrency: int,
-) -> tuple[list[RepoPlan], GitHubClient]:
-    from trainmaster.adapters.github import client_for
-    from trainmaster.adapters.github.etags import StoreEtagCache
-    from trainmaster.adapters.github.governance import GitHubGovernance
-    from trainmaster.config.model import OrgSelection
-    from trainmaster.governance import service
+) -> Selection:
+    from trainmaster.governance.use_cases import Selection
 
-    policy = state.policy
-    if org:
-        selection = OrgSelection(org=org, include=include or ["*"], exclude=exclude or [])
-        policy = policy.model_copy(
-            update={"github": policy.github.model_copy(update={"org_repos": selection})}
-        )
-    client = client_for(policy, api_url=api_url, etags=StoreEtagCache(state.store()))
-    api = GitHubGovernance(client)
-    chosen = service.select_repos(policy, repos or [], api.org_repos)
-    with console(stderr=True).status(f"reading {len(chosen)} repositories"):
-        plans = service.plan(policy, api, chosen, concurrency=concurrency)
-    client.etags.flush()
-    return plans, client
+    return Selection(
+        tuple(repos or ()), org, tuple(include or ()), tuple(exclude or ()), api_url, concurrency
+    )
 
 
-def _show_plan(plans: list[RepoPlan], as_json: bool, errors: bool = True) -> None:
+def _plan(state: Context, selection: Selection) -> GovernancePlan:
+    from trainmaster.governance.use_cases import plan_governance
+
+    with console(stderr=True).status("reading repositories"):
+        return plan_governance(state.app(), selection)
+
+
+def _confirm(yes: bool, pending: int) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        from trainmaster.errors import UsageError
+
+        raise UsageError("apply changes GitHub: pass --yes (or --dry-run to see the plan)")
+    typer.confirm(f"apply {pending} changes?", abort=True)
+
+
+def _echo(repo: str, action: Action) -> None:
+    """Say each write at once (writes on github.com are spaced a second apart)."""
+    console().print(f"applied  {repo}  {action.op} {action.resource}", markup=False)
+
+
+def _show_plan(plans: Iterable[RepoPlan], as_json: bool, errors: bool = True) -> None:
     from trainmaster.governance.render import plan_json, rows
 
+    plans = list(plans)
     if as_json:
         emit_json(plan_json(plans))
         return
@@ -187,9 +181,10 @@ def _show_plan(plans: list[RepoPlan], as_json: bool, errors: bool = True) -> Non
     console().print(table)
 
 
-def _show_outcomes(outcomes: list[Outcome], as_json: bool) -> None:
+def _show_outcomes(outcomes: Iterable[Outcome], as_json: bool) -> None:
     from trainmaster.governance.render import outcome_json
 
+    outcomes = list(outcomes)
     if as_json:
         emit_json(outcome_json(outcomes))
         return
@@ -213,39 +208,6 @@ def _errors(messages: Iterable[str | None]) -> None:
             err.print(f"error: {redact(str(message))}", markup=False)
 
 
-def _raise_for(plans: list[RepoPlan]) -> None:
-    from trainmaster.governance import service
-
-    error = service.exit_error(plans)
+def _raise(error: Exception | None) -> None:
     if error is not None:
         raise error
-
-
-def _require(state: Context, org: str | None, repos: list[str] | None, reason: str) -> None:
-    """Authorization right before the first write (a plan with no change needs none)."""
-    from trainmaster.cli.authz_cmds import require
-
-    where = f"github:{org}" if org else "github:" + ",".join(repos or state.policy.repos or ["-"])
-    require(state, "governance.apply", where, reason)
-
-
-def _recorder(state: Context, reason: str, echo: bool) -> Callable[[str, Action], None]:
-    """Audit each write as it lands, and say so at once (writes on github.com are spaced)."""
-    from trainmaster.audit.log import append_event
-
-    store, actor, out = state.store(), state.actor, console()
-
-    def record(repo: str, action: Action) -> None:
-        with store.transaction() as session:
-            append_event(
-                session,
-                actor=actor,
-                action="governance.apply",
-                target=f"github:{repo}",
-                reason=reason,
-                payload={**action.as_json(), "changes": list(action.changes)},
-            )
-        if echo:
-            out.print(f"applied  {repo}  {action.op} {action.resource}", markup=False)
-
-    return record

@@ -61,13 +61,13 @@ def _stop_orphans(base_dir: Path, pid: int) -> None:
         )
 
 
+Detach = Annotated[
+    bool, typer.Option("--detach", help="Run in the background; return once it answers.")
+]
+
+
 @local_app.command("serve")
-def serve(
-    typer_ctx: typer.Context,
-    detach: Annotated[
-        bool, typer.Option("--detach", help="Run in the background; return once it answers.")
-    ] = False,
-) -> None:
+def serve(typer_ctx: typer.Context, detach: Detach = False) -> None:
     """Run the local target's supervisor: it owns the proxies and the release processes, so
     `rollout` commands in separate invocations share them. Stops every release on exit."""
     from trainmaster.errors import UsageError

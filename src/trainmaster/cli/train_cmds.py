@@ -230,7 +230,8 @@ def verify(
     request = use_cases.VerifyInput(state.actor, train, env, inputs, prometheus)
     result = use_cases.verify(state.app(), request)
     view = result.state.stage(env)
-    done = f"{train} on {env}: {view.status.value} {dict(result.verdicts)}"
+    verdicts = ", ".join(f"{gate}={verdict.value}" for gate, verdict in result.verdicts)
+    done = f"{train} on {env}: {view.status.value} ({verdicts})"
     _show_outcome(state, result, done, as_json)
     result.raise_for_verdict()
 

@@ -45,6 +45,7 @@ ACTIONS = frozenset(
         "evidence.build",
         "evidence.publish",
         "gate.override",
+        "gate.run",
         "dr.drill",
         "jobs.manage",
     }

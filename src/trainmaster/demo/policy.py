@@ -99,7 +99,7 @@ roles:
   release-captain:
     title: Release Captain
     members: [release-captain]
-    may: [train.cut, promote, rollback, evidence.build]
+    may: [train.cut, promote, rollback, evidence.build, rollout.deploy, rollout.promote]
   approvers:
     title: Deployment Engineer
     members: [alice, bob]

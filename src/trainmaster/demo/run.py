@@ -120,20 +120,18 @@ def _tell(story: Story, stack: Stack, outcome: Outcome, inbox: Inbox) -> None:
 def _evidence(stack: Stack, train: str, outcome: Outcome) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from trainmaster.evidence.bundle import build_evidence, verify_bundle
+    from trainmaster.evidence.use_cases import BuildInput, build_bundle, verify
+    from trainmaster.wiring import App
 
     key = Ed25519PrivateKey.generate()
     began = time.monotonic()
-    bundle = build_evidence(
-        stack.app.store,
-        stack.policy,
-        train,
-        out_dir=stack.repo / "evidence",
-        signing_key=key,
-        metrics=stack.metrics["prod"],
-        actor=CAPTAIN,
-    )
-    result = verify_bundle(bundle.path, key.public_key())
+    # Charts come from production's scraper, running since the start: an App over the demo's own
+    # store, target and prod metrics (lent, so this App closes none of them).
+    lent = {"store": stack.app.store, "cluster": stack.cluster, "metrics": stack.metrics["prod"]}
+    with App(stack.policy, stack.repo, shared_cluster=False, **lent) as charting:
+        request = BuildInput(CAPTAIN, train, stack.repo / "evidence", signing_key=key, charts=True)
+        bundle = build_bundle(charting, request).bundle
+    result = verify(bundle.path, key.public_key())
     outcome.evidence.append(bundle.path)
     stack.show.good(
         f"evidence {bundle.path.name}: {result.files} files, signed, verified "

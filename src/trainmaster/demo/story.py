@@ -88,12 +88,13 @@ class Story:
         return GateInputs(smoke=smoke_result, load=load)
 
     def _verify(self, train: str, stage: str, inputs: Any) -> bool:
+        from trainmaster.gates.verdict import Verdict
         from trainmaster.train.use_cases import VerifyInput, verify
 
         result = verify(self.s.app, VerifyInput(CAPTAIN, train, stage, inputs))
         verdicts = dict(result.verdicts)
-        passed = bool(verdicts) and all(v == "pass" for v in verdicts.values())
-        results = ", ".join(f"{g} {v}" for g, v in verdicts.items())
+        passed = bool(verdicts) and all(v is Verdict.PASS for v in verdicts.values())
+        results = ", ".join(f"{g} {v.value}" for g, v in verdicts.items())
         (self.s.show.good if passed else self.s.show.bad)(
             f"{stage} verification {'pass' if passed else 'not passed'}: {results}"
         )
@@ -119,28 +120,16 @@ class Story:
 
     def bootstrap(self) -> None:
         """v0.1.0 is what production runs before the first train."""
-        from trainmaster.audit.log import append_event
         from trainmaster.rollout.plan import Operation
-        from trainmaster.rollout.service import execute
+        from trainmaster.rollout.use_cases import RolloutInput, Where, act
         from trainmaster.train.service import image_ref
 
         artifact = build_artifact(self.s.repo, "v0.1.0", "0.1.0", self.s.repo)
         image = image_ref(self.s.policy, artifact.digest)
         target = self._target("prod")
-
-        def audit(action: str, where: str, payload: dict[str, Any]) -> None:
-            with self.s.app.store.transaction() as session:
-                append_event(
-                    session,
-                    actor=CAPTAIN,
-                    action=action,
-                    target=where,
-                    reason="production baseline before the first train",
-                    payload=payload,
-                )
-
+        why = "production baseline before the first train"
         for op in (Operation("deploy", image=image), Operation("promote")):
-            execute(self.s.cluster, target, op, dry_run=False, audit=audit)
+            act(self.s.app, RolloutInput(CAPTAIN, op, Where(stage="prod"), why))
         self.s.show.good(
             f"prod serves v0.1.0 ({artifact.digest[:19]}…) at "
             f"{self.s.cluster.endpoints(target).active}"

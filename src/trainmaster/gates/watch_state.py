@@ -8,36 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Integer, String, Text, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from trainmaster.errors import ConflictError
-from trainmaster.store.models import Base
+from trainmaster.store.models import GateWatchRow  # app-layer: the store owns the table
 
 RUNNING = "running"
 ROLLING_BACK = "rolling_back"  # the plan is written; the cluster call may not have happened yet
 DONE = {"passed", "inconclusive", "rolled_back", "failed"}
-
-
-class GateWatchRow(Base):
-    __tablename__ = "gate_watches"
-
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    stage: Mapped[str] = mapped_column(String(64))
-    target: Mapped[str] = mapped_column(String(255))
-    image: Mapped[str] = mapped_column(String(512))
-    status: Mapped[str] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    interval_seconds: Mapped[float] = mapped_column(Float)
-    evaluations: Mapped[int] = mapped_column(Integer, default=0)
-    last_verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    last_evaluated_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
-    plan: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the rollback plan, once made
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    row_version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 @dataclass(frozen=True)

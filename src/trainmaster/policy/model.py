@@ -25,7 +25,7 @@ RISKY_ACTIONS = frozenset(
 )
 PRODUCTION_RISKY_ACTIONS = frozenset({"rollout.deploy", "rollout.promote"})
 # Steps of a train anyone may take until a role lists them in its `may` (then only its members).
-OPEN_ACTIONS = frozenset({"train.artifact", "train.deploy", "train.verify"})
+OPEN_ACTIONS = frozenset({"train.artifact", "train.deploy", "train.verify", "gate.run"})
 
 
 @dataclass(frozen=True)

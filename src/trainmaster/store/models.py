@@ -1,10 +1,12 @@
-"""Tables. Each feature adds its own through an Alembic migration (see store/migrations)."""
+"""Every table trainmaster keeps (the store owns them all); each feature adds its own through an
+Alembic migration (see store/migrations). The jobs and the notification outbox keep theirs in
+`store/jobs.py` and `notify/outbox.py` for now."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -102,3 +104,36 @@ class TrainEffectRow(Base):
     result: Mapped[str] = mapped_column(Text, default="{}")  # JSON
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GateWatchRow(Base):
+    """A gate watch's durable analysis (migration 5_gate_watch; read by gates/watch_state.py)."""
+
+    __tablename__ = "gate_watches"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    image: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    deadline: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    interval_seconds: Mapped[float] = mapped_column(Float)
+    evaluations: Mapped[int] = mapped_column(Integer, default=0)
+    last_verdict: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    last_evaluated_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    plan: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the rollback plan, once made
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EtagRow(Base):
+    """GitHub's ETag cache (migration 0003_github_etags; read by adapters/github/etags.py)."""
+
+    __tablename__ = "github_etags"
+
+    key: Mapped[str] = mapped_column(String(1024), primary_key=True)  # request URL
+    etag: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # JSON of the last 200 body

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from trainmaster.adapters.git.repo import GitRepo
 from trainmaster.config.calendar import zone
 from trainmaster.config.model import Policy, VersionScheme
 from trainmaster.errors import Refused, UsageError
+from trainmaster.git import Git
 from trainmaster.notes.commits import Change, parse_change
 from trainmaster.train.rules import HOTFIX, SCHEDULED
 from trainmaster.train.schedule import freeze_at
@@ -74,21 +74,21 @@ def _brief(params: dict[str, Any]) -> dict[str, Any]:
     return {k: (v if k != "body" else f"<{len(v)} characters of notes>") for k, v in params.items()}
 
 
-def read_changes(git: GitRepo, revisions: Sequence[str]) -> list[Change]:
+def read_changes(git: Git, revisions: Sequence[str]) -> list[Change]:
     return [
         parse_change(c.sha, c.message, author=c.author, email=c.email, date=c.date)
         for c in git.log(revisions)
     ]
 
 
-def release_tip(git: GitRepo, policy: Policy) -> str:
+def release_tip(git: Git, policy: Policy) -> str:
     tip = git.resolve(f"refs/heads/{policy.train.default_branch}") or git.resolve("HEAD")
     if tip is None:
         raise CutRefused("the repository has no commits to release")
     return tip
 
 
-def previous_release(git: GitRepo, policy: Policy, tip: str) -> tuple[str, str] | None:
+def previous_release(git: Git, policy: Policy, tip: str) -> tuple[str, str] | None:
     pattern = policy.train.tag
     return latest_release(git.tags(tag_glob(pattern), merged_into=tip), pattern)
 
@@ -105,7 +105,7 @@ class Draft:
     branch: str
 
 
-def draft_cut(policy: Policy, git: GitRepo, now: datetime) -> Draft:
+def draft_cut(policy: Policy, git: Git, now: datetime) -> Draft:
     train = policy.train
     tip = release_tip(git, policy)
     previous = previous_release(git, policy, tip)
@@ -129,7 +129,7 @@ def draft_cut(policy: Policy, git: GitRepo, now: datetime) -> Draft:
 
 
 def cut_refusals(
-    policy: Policy, git: GitRepo, draft: Draft, now: datetime, override_reason: str | None
+    policy: Policy, git: Git, draft: Draft, now: datetime, override_reason: str | None
 ) -> list[str]:
     """Every reason the cut must not happen (empty: go)."""
     found = []
@@ -152,7 +152,7 @@ def cut_refusals(
 
 def plan_cut(
     policy: Policy,
-    git: GitRepo,
+    git: Git,
     *,
     now: datetime,
     override_reason: str | None = None,
@@ -189,7 +189,7 @@ def plan_cut(
 
 def plan_hotfix(
     policy: Policy,
-    git: GitRepo,
+    git: Git,
     from_tag: str,
     picks: Sequence[str],
     *,
@@ -245,7 +245,7 @@ def plan_hotfix(
     )
 
 
-def _refuse_existing(git: GitRepo, tag: str, branch: str, hint: str = "") -> None:
+def _refuse_existing(git: Git, tag: str, branch: str, hint: str = "") -> None:
     if git.tag_exists(tag):
         raise CutRefused(f"tag {tag} already exists{hint}")
     if git.branch_exists(branch):
@@ -254,7 +254,7 @@ def _refuse_existing(git: GitRepo, tag: str, branch: str, hint: str = "") -> Non
 
 def _effects(
     policy: Policy,
-    git: GitRepo,
+    git: Git,
     tag: str,
     branch: str,
     sha: str,

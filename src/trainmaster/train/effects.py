@@ -23,8 +23,8 @@ from trainmaster.rollout.port import RolloutState
 from trainmaster.store.models import TrainEffectRow
 
 if TYPE_CHECKING:
-    from trainmaster.adapters.git.repo import GitRepo
     from trainmaster.forge import Forge
+    from trainmaster.git import Git
     from trainmaster.rollout.port import Cluster, Target
 
 Checkpoint = Callable[[str], None]
@@ -45,7 +45,7 @@ class Effect:
 
 @dataclass
 class Ports:
-    git: GitRepo | None = None
+    git: Git | None = None
     forge: Forge | None = None
     cluster: Cluster | None = None
     repo: str = ""  # owner/name on the forge
@@ -206,7 +206,7 @@ def _git(effect: Effect, ports: Ports) -> dict[str, Any]:
     return {"applied": effect.kind}
 
 
-def _same_ref(git: GitRepo, ref: str, sha: str) -> dict[str, Any]:
+def _same_ref(git: Git, ref: str, sha: str) -> dict[str, Any]:
     if git.resolve(ref) != sha:
         raise ExternalError(f"{ref} exists but does not point at {sha[:12]}; someone else made it")
     return {"skipped": "already exists"}

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from trainmaster.adapters.git.repo import GitRepo
 from trainmaster.config.model import Policy
+from trainmaster.git import Git
 from trainmaster.notes.release import Context
 from trainmaster.store.models import AuditEventRow, TrainRow
 from trainmaster.train.cutting import cut_refusals, draft_cut
@@ -26,7 +26,7 @@ from trainmaster.train.schedule import next_cut
 
 
 def preview(
-    policy: Policy, git: GitRepo, now: datetime, *, at: datetime | None = None, base_dir: Path
+    policy: Policy, git: Git, now: datetime, *, at: datetime | None = None, base_dir: Path
 ) -> dict[str, Any]:
     from trainmaster.notes.compose import notes_text
 

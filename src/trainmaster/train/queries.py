@@ -128,3 +128,9 @@ def train_attributes(session: Session, train: str | None) -> dict[str, Any]:
     if row is None:
         return {"train": train}
     return {"train": row.id, "author": row.author, "kind": row.kind}
+
+
+def train_tag(session: Session, train: str) -> str:
+    """The train's release tag (its id when the store does not know it)."""
+    row = session.get(TrainRow, train)
+    return row.tag if row is not None else train

@@ -229,7 +229,8 @@ def record_gate_results(
                 digest=digest,
                 gate=gate,
                 verdict=verdict,
-                evidence=json.dumps(evidence, default=str),
+                # the shape `gate run` writes (gates.service.record_report): one JSON per signal
+                evidence=json.dumps(evidence, sort_keys=True, default=str),
                 evaluated_at=at,
             )
         )

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from trainmaster.adapters.git.repo import GitRepo
 from trainmaster.config.model import Policy
 from trainmaster.errors import ConflictError, UsageError
 from trainmaster.notes.release import Context
@@ -44,6 +43,7 @@ from trainmaster.train.verification import Verifier
 
 if TYPE_CHECKING:
     from trainmaster.forge import Forge
+    from trainmaster.git import Git
     from trainmaster.rollout.port import Cluster
 
 
@@ -64,8 +64,13 @@ class TrainService(TrainEngine):
         actor: str = "unknown",
         checkpoint: Checkpoint = no_checkpoint,
         base_dir: Path | None = None,
+        git: Git | None = None,
     ) -> None:
-        self.git = GitRepo(repo_path)
+        if git is None:  # a library user's shortcut; the use cases pass the App's git
+            from trainmaster.adapters.git.repo import GitRepo
+
+            git = GitRepo(repo_path)
+        self.git = git
         self.verifier = verifier
         self.base_dir = base_dir or Path(repo_path)
         forge_on = forge is not None and policy.backends.forge != "none"

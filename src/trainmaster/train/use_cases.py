@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from trainmaster.errors import CheckFailed, Inconclusive
+from trainmaster.gates.verdict import Verdict
 from trainmaster.train.model import StageStatus, TrainState, TrainStatus
 
 if TYPE_CHECKING:
@@ -164,7 +165,7 @@ class TrainResult:
 class VerifyResult(TrainResult):
     """A verification: each gate's verdict for the deployed digest."""
 
-    verdicts: tuple[tuple[str, str], ...] = ()
+    verdicts: tuple[tuple[str, Verdict], ...] = ()  # (gate, verdict) for the deployed digest
     stage_name: str = ""
 
     @property
@@ -173,7 +174,7 @@ class VerifyResult(TrainResult):
 
     @property
     def inconclusive(self) -> bool:
-        return any(v == "inconclusive" for _, v in self.verdicts)
+        return any(v is Verdict.INCONCLUSIVE for _, v in self.verdicts)
 
     def raise_for_verdict(self) -> None:
         """Exit 1 on a failed stage, 3 when a gate could not decide (the CLI's exit codes)."""
@@ -248,7 +249,7 @@ def verify(backends: Backends, request: VerifyInput) -> VerifyResult:
         outcome.planned,
         outcome.message,
         outcome.dry_run,
-        verdicts=tuple(view.gate_verdicts),
+        verdicts=tuple((gate, Verdict(verdict)) for gate, verdict in view.gate_verdicts),
         stage_name=request.stage,
     )
 
@@ -328,12 +329,10 @@ def train_list(backends: Backends) -> list[dict[str, Any]]:
 
 def preview_cut(backends: Backends, at: datetime | None = None) -> dict[str, Any]:
     """What the next cut (or the cut at `at`) would do: commits, version, notes, gates."""
-    from trainmaster.adapters.git.repo import GitRepo
     from trainmaster.train.preview import preview
 
-    git = GitRepo(backends.repo_path)
     now = backends.clock()
-    return preview(backends.policy, git, now, at=at, base_dir=backends.base_dir)
+    return preview(backends.policy, backends.git, now, at=at, base_dir=backends.base_dir)
 
 
 class _OnStage(Protocol):
@@ -369,17 +368,10 @@ def _authorize(
     train: str | None = None,
 ) -> Decision:
     """Refuse (exit 5, audited, nothing changed) unless the policy lets `actor` act."""
-    from trainmaster.policy.enforce import authorize
-    from trainmaster.policy.model import AccessRequest
-    from trainmaster.train.queries import train_attributes
+    from trainmaster.acting import ask
 
-    attributes: dict[str, Any] = {}
-    if train is not None:
-        with backends.store.transaction() as session:
-            attributes = train_attributes(session, train)
     where = target or (f"train/{train}" if train else "train")
-    request = AccessRequest(actor, action, where, reason, stage, attributes)
-    return authorize(backends.authorizer, backends.store, request)
+    return ask(backends, actor, action, where, reason, stage=stage, train=train)
 
 
 def _service(
@@ -402,6 +394,7 @@ def _service(
         clock=backends.clock,
         actor=actor,
         base_dir=backends.base_dir,
+        git=backends.git,
     )
 
 

@@ -38,6 +38,9 @@ class FakeForge:
         self.asked.append(number)
         return PullRef(number, f"https://example.test/pull/{number}", self.states[number])  # type: ignore[arg-type]
 
+    def close(self) -> None:
+        """Nothing held."""
+
 
 def _namespaces(k8s: Cluster) -> set[str]:
     return {key[2] for key in k8s.emulator.objects if key[0] == "namespaces"}
@@ -81,7 +84,7 @@ def test_sweep_deletes_exactly_expired_and_closed(cli, tmp_path, k8s, monkeypatc
     _policy(tmp_path, k8s)
     _seed_previews(k8s)
     fake = FakeForge({1: "open", 2: "open", 3: "closed", 4: "merged"}, [])
-    monkeypatch.setattr("trainmaster.cli.rollout_cmds._forge", lambda state: fake)
+    monkeypatch.setattr("trainmaster.adapters.github.forge_for", lambda policy, **kw: fake)
     plan = json.loads(cli("--json", "preview", "sweep", "--dry-run").out)
     assert [p["namespace"] for p in plan["plan"]] == ["pr-2", "pr-3", "pr-4"]
     assert plan["deleted"] == [] and {"pr-2", "pr-3"} <= _namespaces(k8s)
@@ -103,7 +106,10 @@ def test_sweep_stops_before_deleting_when_the_forge_fails(cli, tmp_path, k8s, mo
         def pull_request(self, repo: str, number: int) -> PullRef:
             raise ExternalError("GitHub unreachable", temporary=True)
 
-    monkeypatch.setattr("trainmaster.cli.rollout_cmds._forge", lambda state: Down())
+        def close(self) -> None:
+            """Nothing held."""
+
+    monkeypatch.setattr("trainmaster.adapters.github.forge_for", lambda policy, **kw: Down())
     result = cli("preview", "sweep")
     assert result.code == 4 and "pr-2" in _namespaces(k8s)
 

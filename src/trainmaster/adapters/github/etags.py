@@ -56,7 +56,7 @@ class StoreEtagCache(MemoryEtagCache):
     def _load(self) -> None:
         from sqlalchemy import select
 
-        from trainmaster.adapters.github.etag_table import EtagRow
+        from trainmaster.store.models import EtagRow
 
         with self._store.transaction() as session:
             for row in session.execute(select(EtagRow)).scalars():
@@ -75,7 +75,7 @@ class StoreEtagCache(MemoryEtagCache):
             self._dirty.add(key)
 
     def flush(self) -> None:
-        from trainmaster.adapters.github.etag_table import EtagRow
+        from trainmaster.store.models import EtagRow
 
         with self._lock:
             dirty, self._dirty = self._dirty, set()
