@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from importlib.resources import files
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from trainmaster.errors import PolicyError, UsageError
+
+if TYPE_CHECKING:  # Jinja2 loads only when a template renders (not for --format json)
+    from jinja2 import Environment
 
 Format = Literal["md", "json", "slack"]
 Kind = Literal["release", "announce"]
 FORMATS: tuple[str, ...] = ("md", "json", "slack")
+_DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 def check_format(value: str) -> Format:
@@ -36,19 +40,37 @@ def render(
         return json.dumps(data, indent=2, default=str) + "\n"
     name = f"{kind}.{fmt}"
     source = (overrides or {}).get(name) or builtin_template(kind, fmt)
-    from jinja2 import Environment, StrictUndefined, TemplateError
+    from jinja2 import TemplateError
 
-    env = Environment(
-        autoescape=False, trim_blocks=False, keep_trailing_newline=True, undefined=StrictUndefined
-    )
-    env.filters["slack"] = slack_escape
     try:
-        text = env.from_string(source).render(**data)
+        text = _environment().from_string(source).render(**data)
     except TemplateError as e:
         line = getattr(e, "lineno", None)
         where = f" (line {line})" if line else ""
         raise PolicyError(f"notes template {name}{where}: {e.message or e}") from e
     return _tidy(text)
+
+
+def _environment() -> Environment:
+    from jinja2 import Environment, StrictUndefined
+
+    class NotesEnvironment(Environment):
+        """`c.scope` on a plain dict: Jinja tries the attribute first and catches the
+        AttributeError, once per field of every commit. Keys that are not dict attributes are
+        looked up directly: the same result, without the exception."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                if attribute in obj:
+                    return obj[attribute]
+                return self.undefined(obj=obj, name=attribute)
+            return super().getattr(obj, attribute)
+
+    env = NotesEnvironment(
+        autoescape=False, trim_blocks=False, keep_trailing_newline=True, undefined=StrictUndefined
+    )
+    env.filters["slack"] = slack_escape
+    return env
 
 
 def slack_escape(value: object) -> str:
