@@ -120,3 +120,28 @@ def test_notes_errors_and_options_it_does_not_know_take_the_full_path(tmp_path: 
     assert helped[0] == 0 and "typer" in helped[1] and "--format" in helped[2]
     (repo / "trainmaster.yaml").write_text("version: 1\n")  # a policy: links, templates, store
     assert "pydantic" in _probe(repo, "notes")[1]
+
+
+HELP_PROBE = """
+import sys
+from trainmaster.cli import main
+main(sys.argv[1:])
+loaded = [m for m in sys.modules if m.endswith("_cmds") or m == "pydantic"]
+sys.stderr.write("\\nLOADED " + " ".join(loaded) + "\\n")
+"""
+
+
+def _help(*args: str) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout, set(done.stderr.rpartition("\nLOADED ")[2].split())
+
+
+def test_a_group_help_loads_that_group_only_and_no_pydantic() -> None:
+    out, loaded = _help("gate", "--help")
+    assert "run" in out and "watch" in out
+    assert loaded == {"trainmaster.cli.gate_cmds"}  # Typer < 0.29: no pydantic for parameters
+    root, every = _help("--help", "gate")  # the root's help lists every command
+    assert "notes" in root and "gate" in root
+    assert {"trainmaster.cli.gate_cmds", "trainmaster.cli.notes_cmds"} <= every

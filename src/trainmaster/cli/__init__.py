@@ -62,6 +62,11 @@ def _validate(args: list[str]) -> int | None:
 def _validated(path: str, content: bytes) -> dict[str, object] | None:
     """Validate with the policy models alone (no Typer, no rich) and record the success; None
     when the policy does not validate: the full path then reports why, as always."""
+    import os
+
+    # pydantic looks for plugins in every installed distribution's entry points on the first
+    # model; a one-shot validation observes nothing with them (Typer 0.29 turns them off too).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from trainmaster.config import cache, load_policy
     from trainmaster.errors import TrainmasterError
 
