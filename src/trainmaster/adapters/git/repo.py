@@ -165,6 +165,11 @@ class GitRepo:
             found[name] = peeled or direct
         return found
 
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        """`commit` is reachable from `of` (a walk from `of` down to `commit` only, unlike
+        `tags(merged_into=...)`, which may walk the whole history)."""
+        return self._ok("merge-base", "--is-ancestor", commit, of)
+
     def branch_exists(self, name: str) -> bool:
         return self._ok("show-ref", "--verify", "--quiet", f"refs/heads/{name}")
 
