@@ -33,14 +33,8 @@ def test_the_highest_merged_tag_wins_over_higher_tags_elsewhere(tmp_path: Path) 
     _side_tags(path, ["v2.0.0", "v9.0.0"])
     commit(path, "fix: c")
     repo = GitRepo(path)
-    assert (
-        last_release(repo, "v{version}")
-        == _reference(repo, "v{version}")
-        == (
-            "v01.1.0",
-            "1.1.0",
-        )
-    )
+    expected = ("v01.1.0", "01.1.0")
+    assert last_release(repo, "v{version}") == _reference(repo, "v{version}") == expected
     assert last_release(repo, "release-{version}") is None is _reference(repo, "release-{version}")
 
 
