@@ -65,7 +65,7 @@ def _policy(tmp_path: Path) -> Path:
 
 def test_a_first_validation_loads_the_models_but_not_typer_or_rich(tmp_path: Path) -> None:
     _policy(tmp_path)
-    code, heavy, out, _ = _probe(tmp_path, "--json", "validate")
+    code, heavy, out, _ = _probe(tmp_path, "validate", "--json")
     assert code == 0 and heavy == ["pydantic"]
     assert json.loads(out)["required_checks"] == 17
     again, cached_heavy, cached_out, _ = _probe(tmp_path, "--json", "validate")
@@ -103,6 +103,7 @@ def test_notes_without_a_policy_skip_typer_pydantic_and_rich(tmp_path: Path) -> 
         ("notes", "HEAD", "--format", "slack"),
         ("notes", "--format=json", "v1.0.0..HEAD"),
         ("--json", "announce"),
+        ("notes", "v1.0.0..HEAD", "--json"),
     ):
         code, heavy, out, err = _probe(repo, *args)
         assert code == 0, err

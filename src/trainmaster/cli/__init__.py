@@ -25,10 +25,15 @@ def main(argv: list[str] | None = None) -> int:
     return run(args)
 
 
+def _without_json(args: list[str]) -> tuple[bool, list[str]]:
+    """A global flag, before or after the command, as the Typer path reads it."""
+    rest = [arg for arg in args if arg != "--json"]
+    return len(rest) != len(args), rest
+
+
 def _validate(args: list[str]) -> int | None:
-    """`[--json] validate [FILE]`; None means: take the full path."""
-    json_output = args[:1] == ["--json"]
-    rest = args[1:] if json_output else args
+    """`validate [FILE]` (and `--json` anywhere); None means: take the full path."""
+    json_output, rest = _without_json(args)
     if not rest or rest[0] != "validate" or len(rest) > 2 or any(a.startswith("-") for a in rest):
         return None
     import os
@@ -92,9 +97,9 @@ def _validated(path: str, content: bytes) -> dict[str, object] | None:
 
 
 def _notes(args: list[str]) -> int | None:
-    """`[--json] notes|announce [RANGE] [--format F]` with no policy file; None: full path."""
-    json_output = args[:1] == ["--json"]
-    rest = args[1:] if json_output else args
+    """`notes|announce [RANGE] [--format F]` (and `--json` anywhere) with no policy file; None
+    means: take the full path."""
+    json_output, rest = _without_json(args)
     if not rest or rest[0] not in ("notes", "announce"):
         return None
     revisions: list[str] = []
