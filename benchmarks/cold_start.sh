@@ -43,9 +43,14 @@ for group in $groups; do
   commands+=(-n "trainmaster $group --help" "$bin/trainmaster $group --help")
 done
 if [ -n "$baseline" ]; then
+  # the baseline validates the policy its own `init` writes, and lists its own command groups
+  mkdir "$work/base"
+  (cd "$work/base" && env PYTHONPATH="$baseline" "$bin/trainmaster" init >/dev/null)
   commands+=(-n "baseline: validate (first validation: no record)"
-    "env XDG_CACHE_HOME=$work/cold PYTHONPATH=$baseline $bin/trainmaster validate")
-  for group in "" $groups; do
+    "env XDG_CACHE_HOME=$work/cold PYTHONPATH=$baseline $bin/trainmaster validate $work/base/trainmaster.yaml")
+  base_groups=$(env PYTHONPATH="$baseline" "$bin/python" -c 'from trainmaster.cli.app import COMMAND_MODULES as m
+print(" ".join(n for names in m.values() for n in names))')
+  for group in "" $base_groups; do
     commands+=(-n "baseline: trainmaster $group --help" "env PYTHONPATH=$baseline $bin/trainmaster $group --help")
   done
 fi
