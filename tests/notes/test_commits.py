@@ -77,3 +77,64 @@ def test_co_authors_are_credited() -> None:
         "b", "feat: pairing\n\nCo-authored-by: Bo Builder <bo@example.com>", author="Ada"
     )
     assert build_notes([c], Links(), Context())["authors"] == ["Ada", "Bo Builder"]
+
+
+def test_a_revert_squash_merged_by_github_is_a_revert() -> None:
+    """GitHub's "Revert" button opens a PR whose squash merge subject is git's revert subject
+    plus " (#PR)"; the reverted commit's own number stays inside the quotes."""
+    from trainmaster.notes.release import Context, Links, build_notes
+
+    squashed = parse_change("c1", 'Revert "feat: shiny (#100)" (#123)')
+    assert (squashed.type, squashed.description, squashed.prs) == (
+        "revert",
+        "feat: shiny",
+        (100, 123),
+    )
+    plain = parse_change("c2", 'Revert "feat(api): shiny" (#124) (#125)')
+    assert (plain.type, plain.description, plain.prs) == ("revert", "feat(api): shiny", (124, 125))
+    git_style = parse_change("c3", 'Revert "fix: crash (#7)"')  # unchanged: the text as quoted
+    assert (git_style.type, git_style.description) == ("revert", "fix: crash (#7)")
+    not_quoted = parse_change("c4", "Revert feat: shiny (#126)")
+    assert not_quoted.type == "other"
+    data = build_notes([squashed, plain], Links(), Context())
+    assert [s["key"] for s in data["sections"]] == ["revert"]
+
+
+def test_a_byte_order_mark_stays_in_the_type_as_git_cliff_reads_it() -> None:
+    """git-cliff 2.14.2 (its default parser) on "\\ufeffci(lint-staged): format JSON (#43597)"
+    (a real renovatebot/renovate commit, 11239db): conventional, scope "lint-staged", message
+    "format JSON", grouped under Other because no group's type matches "\\ufeffci". Here: listed
+    under Other changes with the parsed scope and description, not hidden as a quiet `ci`."""
+    c = parse_change("d1", "\ufeffci(lint-staged): format JSON (#43597)")
+    assert (c.type, c.scope, c.description, c.prs) == (
+        "other",
+        "lint-staged",
+        "format JSON",
+        (43597,),
+    )
+    bang = parse_change("d2", "\ufefffeat!: drop v1")
+    assert (bang.type, bang.breaking, bang.description) == ("other", True, "drop v1")
+    assert (
+        not c.conventional
+        and parse_change("d3", "\ufeffjust text").description == "\ufeffjust text"
+    )
+
+
+def test_leading_whitespace_is_no_header_but_groups_by_its_type_as_git_cliff_does() -> None:
+    """git-cliff 2.14.2: "  fix(ui)!: x" fails its Conventional Commits parser (no scope, no
+    breaking flag; with `filter_unconventional = false` the message is the whole subject) while
+    its `^fix` group matches the trimmed subject: listed under Bug Fixes. Here: the fix section,
+    the whole trimmed subject as text, not breaking."""
+    c = parse_change("e1", "  fix(ui)!: drop dialog (#5)")
+    assert (c.type, c.scope, c.description, c.breaking, c.conventional, c.prs) == (
+        "fix",
+        None,
+        "fix(ui)!: drop dialog",
+        False,
+        False,
+        (5,),
+    )
+    tab = parse_change("e2", "\tperf: tab")
+    assert (tab.type, tab.description) == ("perf", "perf: tab")
+    assert parse_change("e3", "  Update docs").type == "other"
+    assert parse_change("e4", "fix: trailing spaces   ").description == "trailing spaces"

@@ -133,6 +133,15 @@ def register_commands(command: str | None) -> None:
         register_commands(None)  # a typo: let the parser list every command
 
 
+def _help_scope(args: list[str]) -> str | None:
+    """The command whose module to import: `gate --help` needs only gate's, while a `--help`
+    before any command (the root's help lists every command) needs them all."""
+    command = command_of(args)
+    if command is not None and "--help" in args[: args.index(command)]:
+        return None
+    return command
+
+
 def run(args: list[str]) -> int:
     """Run the CLI and map every outcome to a stable exit code."""
     from trainmaster.redaction import install
@@ -140,7 +149,7 @@ def run(args: list[str]) -> int:
     install()  # before anything can log: no resolved secret reaches a log line or a traceback
     args = hoist_globals(args)
     debug = "--debug" in args
-    register_commands(None if "--help" in args else command_of(args))
+    register_commands(_help_scope(args))
     try:
         result = app(args=args, standalone_mode=False, prog_name="trainmaster")
         return int(result) if isinstance(result, int) else 0

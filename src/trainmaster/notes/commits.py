@@ -15,10 +15,14 @@ _HEADER = re.compile(
 _PR = re.compile(r"(?:\(|^|\s)#(\d+)\b")
 _PR_SUFFIX = re.compile(r"\s*\(#\d+\)")
 _FOOTER = re.compile(r"^(?P<key>BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]| #)(?P<value>.*)$")
+# A footer's `key: ` or `key #` at the start of a line: no such line, no footers (most bodies).
+_FOOTER_START = re.compile(r"^(?:BREAKING[ -]CHANGE|[A-Za-z][A-Za-z0-9-]*)(?::[ ]| #)", re.M)
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_REVERT = re.compile(r'^Revert "(?P<subject>.+)"$')
+# git's own revert subject, and GitHub's squash merge of a revert PR, which appends "(#123)".
+_REVERT = re.compile(r'^Revert "(?P<subject>.+)"(?P<squashed>(?:\s*\(#\d+\))*)$')
 # Merge commits repeat what their branch's commits already say: counted, never listed.
 _MERGE = re.compile(r"^Merge (pull request|branch|remote-tracking branch|tag) ")
+BOM = "\ufeff"
 
 BREAKING_KEYS = frozenset({"BREAKING CHANGE", "BREAKING-CHANGE"})
 FLAG_KEYS = frozenset({"flag", "feature-flag", "flag-default"})
@@ -59,61 +63,127 @@ def parse_change(
     sha: str, message: str, *, author: str = "", email: str = "", date: str = ""
 ) -> Change:
     subject, _, body = message.partition("\n")
-    subject = subject.strip()
-    header = _HEADER.match(subject)
+    trimmed = subject.strip()
     footers = _footers(body) if body else ()
-    breaking_notes = [f.value for f in footers if f.key in BREAKING_KEYS] if footers else []
-    description = subject if header is None else header["desc"]
+    notes = [f.value for f in footers if f.key in BREAKING_KEYS] if footers else []
     prs: tuple[int, ...] = ()
-    if "#" in subject:  # most subjects carry no PR number: skip the regexes
-        prs = tuple(dict.fromkeys(int(n) for n in _PR.findall(subject)))
-        description = _PR_SUFFIX.sub("", description).strip()
+    if "#" in trimmed:  # most subjects carry no PR number: skip the regexes
+        prs = _pull_requests(trimmed)
+    header = _HEADER.match(trimmed)
     if header is None:
-        revert = _REVERT.match(subject)
-        kind = "revert" if revert else ("merge" if _MERGE.match(subject) else "other")
-        return Change(
-            sha=sha,
-            type=kind,
-            scope=None,
-            description=revert["subject"] if revert else description,
-            breaking=bool(breaking_notes),
-            breaking_note=breaking_notes[0] if breaking_notes else None,
-            prs=prs,
-            author=author,
-            email=email,
-            date=date,
-            footers=footers,
-            conventional=False,
-        )
+        if trimmed.startswith(BOM) and (header := _HEADER.match(trimmed[1:])) is not None:
+            # git-cliff keeps a byte-order mark as part of the type: a type no group names, so
+            # the commit lands in Other, its header (scope, `!`, description) still parsed.
+            return _change(sha, "other", header, notes, prs, footers, author, email, date, False)
+        return _unparsed(sha, trimmed, "", notes, prs, footers, author, email, date)
+    if subject[:1].isspace():
+        # git-cliff's parser rejects a header after leading whitespace (no scope, no `!`, the
+        # whole subject is the text) while its groups match the trimmed subject: same here.
+        kind = header["type"].lower()
+        return _unparsed(sha, trimmed, kind, notes, prs, footers, author, email, date)
+    kind = header["type"].lower()
+    return _change(sha, kind, header, notes, prs, footers, author, email, date, True)
+
+
+def _change(
+    sha: str,
+    kind: str,
+    header: re.Match[str],
+    notes: list[str],
+    prs: tuple[int, ...],
+    footers: tuple[Footer, ...],
+    author: str,
+    email: str,
+    date: str,
+    conventional: bool,
+) -> Change:
+    description = header["desc"]
+    if "#" in header.string:
+        description = _without_pull_requests(description)
     bang = header["bang"] is not None
+    note = notes[0] if notes else (description if bang else None)
+    scope = (header["scope"] or "").strip() or None
+    breaking = bang or bool(notes)
     return Change(
-        sha=sha,
-        type=header["type"].lower(),
-        scope=(header["scope"] or "").strip() or None,
-        description=description,
-        breaking=bang or bool(breaking_notes),
-        breaking_note=breaking_notes[0] if breaking_notes else (description if bang else None),
-        prs=prs,
-        author=author,
-        email=email,
-        date=date,
-        footers=footers,
-        conventional=True,
+        sha,
+        kind,
+        scope,
+        description,
+        breaking,
+        note,
+        prs,
+        author,
+        email,
+        date,
+        footers,
+        conventional,
     )
 
 
+def _unparsed(
+    sha: str,
+    subject: str,
+    kind: str,
+    notes: list[str],
+    prs: tuple[int, ...],
+    footers: tuple[Footer, ...],
+    author: str,
+    email: str,
+    date: str,
+) -> Change:
+    """A subject without a Conventional Commits header: a revert, a merge, or other."""
+    description = _without_pull_requests(subject) if "#" in subject else subject
+    if not kind:
+        revert = _REVERT.match(subject)
+        if revert:
+            kind, description = "revert", revert["subject"]
+            if revert["squashed"]:  # the numbers are in `prs`: listed once, not twice
+                description = _without_pull_requests(description)
+        else:
+            kind = "merge" if _MERGE.match(subject) else "other"
+    note = notes[0] if notes else None
+    return Change(
+        sha, kind, None, description, bool(notes), note, prs, author, email, date, footers, False
+    )
+
+
+def _pull_requests(subject: str) -> tuple[int, ...]:
+    number = _lone_suffix(subject)
+    if number is not None:
+        return (int(number),)
+    return tuple(dict.fromkeys(int(n) for n in _PR.findall(subject)))
+
+
+def _without_pull_requests(text: str) -> str:
+    if _lone_suffix(text) is not None:
+        return text[: text.rindex("(#")].strip()
+    return _PR_SUFFIX.sub("", text).strip()
+
+
+def _lone_suffix(text: str) -> str | None:
+    """The number of a text's one "#", in a "(#123)" that ends it (GitHub's squash subject):
+    what the regexes find there, without running them on most subjects."""
+    head, found, tail = text.rpartition("(#")
+    if found and tail[-1:] == ")" and tail[:-1].isdecimal() and "#" not in head:
+        return tail[:-1]
+    return None
+
+
 def _footers(body: str) -> tuple[Footer, ...]:
-    """Footers are the trailing paragraph of `key: value` lines (continuation lines indented or
-    plain text join the previous value, as git trailers and the spec allow)."""
+    """Footers are the paragraphs that open with a `key: value` line (continuation lines indented
+    or plain text join the previous value, as git trailers and the spec allow)."""
     if ":" not in body and "#" not in body:
         return ()
-    paragraphs = [p for p in _PARAGRAPH.split(body.strip()) if p.strip()]
+    text = body.strip()
+    if _FOOTER_START.search(text) is None:
+        return ()
     found: list[Footer] = []
-    for paragraph in paragraphs:
-        lines = paragraph.splitlines()
-        if not _FOOTER.match(lines[0]):
+    for paragraph in _PARAGRAPH.split(text):
+        # Matching the paragraph's start equals matching its first line: the key and separator
+        # never span a line break.
+        if _FOOTER_START.match(paragraph) is None:
             continue
-        for line in lines:
+        for line in paragraph.splitlines():
             matched = _FOOTER.match(line)
             if matched:
                 found.append(Footer(matched["key"], matched["value"].strip()))

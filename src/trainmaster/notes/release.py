@@ -83,20 +83,20 @@ def build_notes(changes: Iterable[Change], links: Links, context: Context) -> di
     for change in changes:
         total += 1
         authors[change.author] = authors.get(change.author, 0) + 1
-        for co in change.footer_values(frozenset({CO_AUTHOR})) if change.footers else ():
-            name = co.split("<", 1)[0].strip() or co
-            authors[name] = authors.get(name, 0) + 1
+        for co in _co_authors(change) if change.footers else ():
+            authors[co] = authors.get(co, 0) + 1
         key = change.type if change.type in sections else "other"
         listed = change.type not in QUIET_TYPES and not (key == "other" and change.conventional)
-        notable = change.breaking or change.footers or change.scope
-        if not (listed or notable):
+        flagged = change.footer_values(FLAG_KEYS) if change.footers else []
+        migrated = _migrations(change)
+        if not (listed or change.breaking or flagged or migrated):
             quiet += 1  # quiet types and unknown conventional types are counted, not listed
             continue
         item = entry(change, links)
         if change.breaking:
             sections["breaking"].append(item)
-        flags.extend({**item, "flag": v} for v in change.footer_values(FLAG_KEYS))
-        migrations.extend(_migrations(change, item))
+        flags.extend({**item, "flag": v} for v in flagged)
+        migrations.extend({**item, "migration": v} for v in migrated)
         if listed:
             sections[key].append(item)
         else:
@@ -144,12 +144,21 @@ def build_announcement(notes: Mapping[str, Any], context: Context) -> dict[str, 
     }
 
 
-def _migrations(change: Change, item: dict[str, Any]) -> list[dict[str, Any]]:
-    named = change.footer_values(MIGRATION_KEYS)
+def _co_authors(change: Change) -> list[str]:
+    return [
+        co.split("<", 1)[0].strip() or co
+        for co in (f.value for f in change.footers if f.key.lower() == CO_AUTHOR)
+    ]
+
+
+def _migrations(change: Change) -> list[str]:
+    """The migrations a change names: its footers, else its description under a migration
+    scope (a revert of one runs nothing new)."""
+    named = change.footer_values(MIGRATION_KEYS) if change.footers else []
     if named:
-        return [{**item, "migration": v} for v in named]
+        return named
     if change.scope and change.scope.lower() in MIGRATION_SCOPES and change.type != "revert":
-        return [{**item, "migration": change.description}]
+        return [change.description]
     return []
 
 

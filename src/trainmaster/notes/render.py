@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
-from importlib.resources import files
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from trainmaster.errors import PolicyError, UsageError
+
+if TYPE_CHECKING:  # Jinja2 loads only when a template renders (not for --format json)
+    from jinja2 import Environment
 
 Format = Literal["md", "json", "slack"]
 Kind = Literal["release", "announce"]
 FORMATS: tuple[str, ...] = ("md", "json", "slack")
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+_TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 
 
 def check_format(value: str) -> Format:
@@ -21,7 +26,11 @@ def check_format(value: str) -> Format:
 
 
 def builtin_template(kind: Kind, fmt: Format) -> str:
-    return files("trainmaster.notes").joinpath(f"templates/{kind}.{fmt}.j2").read_text("utf-8")
+    # Beside this module, read as a plain file: importlib.resources costs more to import than
+    # the rest of a 1,000-commit range's notes take to build.
+    path = os.path.join(_TEMPLATES, f"{kind}.{fmt}.j2")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
 
 
 def render(
@@ -36,19 +45,37 @@ def render(
         return json.dumps(data, indent=2, default=str) + "\n"
     name = f"{kind}.{fmt}"
     source = (overrides or {}).get(name) or builtin_template(kind, fmt)
-    from jinja2 import Environment, StrictUndefined, TemplateError
+    from jinja2 import TemplateError
 
-    env = Environment(
-        autoescape=False, trim_blocks=False, keep_trailing_newline=True, undefined=StrictUndefined
-    )
-    env.filters["slack"] = slack_escape
     try:
-        text = env.from_string(source).render(**data)
+        text = _environment().from_string(source).render(**data)
     except TemplateError as e:
         line = getattr(e, "lineno", None)
         where = f" (line {line})" if line else ""
         raise PolicyError(f"notes template {name}{where}: {e.message or e}") from e
     return _tidy(text)
+
+
+def _environment() -> Environment:
+    from jinja2 import Environment, StrictUndefined
+
+    class NotesEnvironment(Environment):
+        """`c.scope` on a plain dict: Jinja tries the attribute first and catches the
+        AttributeError, once per field of every commit. Keys that are not dict attributes are
+        looked up directly: the same result, without the exception."""
+
+        def getattr(self, obj: Any, attribute: str) -> Any:
+            if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+                if attribute in obj:
+                    return obj[attribute]
+                return self.undefined(obj=obj, name=attribute)
+            return super().getattr(obj, attribute)
+
+    env = NotesEnvironment(
+        autoescape=False, trim_blocks=False, keep_trailing_newline=True, undefined=StrictUndefined
+    )
+    env.filters["slack"] = slack_escape
+    return env
 
 
 def slack_escape(value: object) -> str:

@@ -22,20 +22,36 @@ if TYPE_CHECKING:
     from trainmaster.store import Store
 
 DEFAULT_TAG = "v{version}"  # the policy model's default, without importing it
+_ANCESTOR_CHECKS = 8  # one git process each
 
 
 def split_range(git: GitRepo, pattern: str, revisions: str | None) -> tuple[str, str, list[str]]:
     """(from, to, git revisions). Default: the last release tag reachable from HEAD..HEAD."""
     if revisions is None:
-        from trainmaster.train.version import latest_release
-
-        last = latest_release(git.tags(tag_glob(pattern), merged_into="HEAD"), pattern)
+        last = last_release(git, pattern)
         return (last[0], "HEAD", [f"{last[0]}..HEAD"]) if last else ("", "HEAD", ["HEAD"])
     if ".." in revisions:
         start, _, end = revisions.partition("..")
         end = end.lstrip(".") or "HEAD"
         return start, end, [f"{start}..{end}"]
     return "", revisions, [revisions]
+
+
+def last_release(git: GitRepo, pattern: str) -> tuple[str, str] | None:
+    """The highest release tag merged into HEAD (`latest_release` over `--merged=HEAD`), found by
+    asking git about the highest tags first: listing tags is instant, and `--merged` walks back
+    to the oldest matching tag, often the whole history, on every default `notes`."""
+    from trainmaster.train.version import latest_release, releases_highest_first
+
+    tags = git.tags(tag_glob(pattern))
+    ranked = releases_highest_first(tags, pattern)
+    for tag, version in ranked[:_ANCESTOR_CHECKS]:
+        if git.is_ancestor(tags[tag], "HEAD"):
+            return tag, version
+    if len(ranked) <= _ANCESTOR_CHECKS:
+        return None
+    # many higher tags off this branch (e.g. other release lines): one walk settles the rest
+    return latest_release(git.tags(tag_glob(pattern), merged_into="HEAD"), pattern)
 
 
 def render_notes(
@@ -54,9 +70,11 @@ def render_notes(
     git = GitRepo(repo_path)
     pattern = policy.train.tag if policy is not None else DEFAULT_TAG
     start, end, revs = split_range(git, pattern, revisions)
+    # Parsed while git still walks the history (iter_log streams): on two cores the parse
+    # costs little more than git's own walk.
     changes = [
         parse_change(c.sha, c.message, author=c.author, email=c.email, date=c.date)
-        for c in git.log(revs)
+        for c in git.iter_log(revs)
     ]
     version = (version_of_tag(end, pattern) or "") if end != "HEAD" else ""
     if not version and kind == "announce":  # announcing the train about to be cut

@@ -115,12 +115,18 @@ def version_key(version: str) -> tuple[int, ...]:
 
 def latest_release(tags: Iterable[str], pattern: str) -> tuple[str, str] | None:
     """(tag, version) of the highest release tag among `tags` (pre-releases are skipped)."""
-    best: tuple[tuple[int, ...], str, str] | None = None
+    ranked = releases_highest_first(tags, pattern)
+    return ranked[0] if ranked else None
+
+
+def releases_highest_first(tags: Iterable[str], pattern: str) -> list[tuple[str, str]]:
+    """(tag, version) of every release tag, highest version first; equal versions keep the
+    order of `tags` (the first one wins, as in `latest_release`)."""
+    found: list[tuple[tuple[int, ...], str, str]] = []
     for tag in tags:
         version = version_of_tag(tag, pattern)
         if version is None or not version[0].isdigit() or "-" in version:
             continue  # not a release tag, or a pre-release: versions count from releases
-        key = version_key(version)
-        if best is None or key > best[0]:
-            best = (key, tag, version)
-    return (best[1], best[2]) if best else None
+        found.append((version_key(version), tag, version))
+    found.sort(key=lambda item: item[0], reverse=True)  # stable: ties keep their order
+    return [(tag, version) for _, tag, version in found]
