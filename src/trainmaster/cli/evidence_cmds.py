@@ -128,12 +128,12 @@ def verify(
     ] = False,
 ) -> None:
     """Check the signature, every file's SHA-256, the audit chain excerpt and the archive itself:
-    exit 0, or 1 naming the tampered file."""
+    exit 0, 1 naming the tampered file, or 3 when no trusted key checked the signature."""
     from trainmaster.errors import CheckFailed
-    from trainmaster.evidence.verify import verify_bundle
+    from trainmaster.evidence.verify import require_trusted, verify_bundle
 
     state = ctx(typer_ctx)
-    result = verify_bundle(bundle, _public_key(public_key))
+    result = verify_bundle(bundle, _public_key(public_key), _trusted_keys(state))
     if against_store:
         from trainmaster.evidence.anchor import differences_with_store
 
@@ -150,7 +150,7 @@ def verify(
     if state.json_output:
         emit_json(
             {
-                "ok": True,
+                "ok": True if result.key_source == "pinned" else None,
                 "train": result.train,
                 "created_at": result.created_at,
                 "files": result.files,
@@ -159,12 +159,22 @@ def verify(
                 "audit_events": result.audit_events,
             }
         )
-        return
-    console().print(
-        f"{bundle}: OK — train {result.train}, built {result.created_at}, {result.files} files, "
-        f"{result.audit_events} audit events chained; {trust}",
-        markup=False,
-    )
+    else:
+        verdict = "OK" if result.key_source == "pinned" else "INTACT (signer not trusted)"
+        console().print(
+            f"{bundle}: {verdict} — train {result.train}, built {result.created_at}, "
+            f"{result.files} files, {result.audit_events} audit events chained; {trust}",
+            markup=False,
+        )
+    require_trusted(result)
+
+
+def _trusted_keys(state: Context) -> list[str]:
+    """The policy's `evidence.trusted_keys`; none when there is no policy file (a verifier
+    outside the project)."""
+    if not state.policy_path.exists():
+        return []
+    return list(state.policy.evidence.trusted_keys)
 
 
 @evidence_app.command("publish")

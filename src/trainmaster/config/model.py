@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from trainmaster.config.base import Strict
 from trainmaster.config.delivery import *  # noqa: F403 - the model is the sum of its sections
@@ -98,6 +98,11 @@ class Evidence(Strict):
     dir: str = "evidence"
     signing_key_path: str | None = None
     signing_key_env: str | None = Field(None, description="Env var with a PEM Ed25519 key.")
+    trusted_keys: list[Annotated[str, StringConstraints(pattern=r"^SHA256:[0-9a-f]{64}$")]] = Field(
+        default_factory=list,
+        description="Fingerprints (SHA256:<hex>, as `evidence keygen` prints) of the keys "
+        "`evidence verify` trusts without --public-key.",
+    )
 
 
 class Store(Strict):

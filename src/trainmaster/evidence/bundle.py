@@ -87,6 +87,10 @@ def build_evidence(
         record, contents, built_at=built_at, signer=signer, quorum=_quorum(policy, record)
     )
     contents.files[REPORT] = report.encode("utf-8")
+    if signing_key is not None:  # listed in the manifest: swapping it breaks the digests
+        from trainmaster.evidence.signing import public_pem
+
+        contents.files[PUBLIC_KEY] = public_pem(signing_key.public_key())
     manifest = Manifest(
         train=train_id,
         created_at=built_at,
@@ -182,10 +186,7 @@ def _fingerprint(key: Ed25519PrivateKey | None) -> str | None:
 def _signed(manifest: bytes, key: Ed25519PrivateKey | None) -> dict[str, bytes]:
     files = {MANIFEST: manifest}
     if key is not None:
-        from trainmaster.evidence.signing import public_pem
-
         files[SIGNATURE] = base64.b64encode(key.sign(manifest)) + b"\n"
-        files[PUBLIC_KEY] = public_pem(key.public_key())
     return files
 
 
