@@ -120,6 +120,11 @@ class LocalTarget(Strict):
     metrics_path: str = "/metrics"
     workdir: str = "."
     proxy_port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port.")
+    env: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="Environment variables a release may see besides PATH, HOME and the locale; "
+        "nothing else of trainmaster's environment (GITHUB_TOKEN included) reaches it.",
+    )
 
 
 class Backends(Strict):
