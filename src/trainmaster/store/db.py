@@ -106,6 +106,9 @@ def open_store(url: str, base_dir: Path | None = None, *, upgrade: bool | None =
     except (SQLAlchemyError, ValueError, ImportError) as e:
         raise UsageError(f"store.url: cannot open {make_url(url)!r}: {_short(e)}") from e
     store = Store(engine)
+    from trainmaster.audit.checkpoint import keep_heads  # the audit head, kept outside the store
+
+    keep_heads(store, resolved, base_dir)
     embedded = engine.dialect.name == "sqlite"
     try:
         if upgrade or (upgrade is None and embedded):
