@@ -83,3 +83,33 @@ def test_the_sqlite_store_and_its_folder_are_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700
     for sidecar in db.parent.glob("state.db-*"):
         assert stat.S_IMODE(sidecar.stat().st_mode) & 0o077 == 0, sidecar
+
+
+def test_evidence_files_are_redacted_before_they_are_signed(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tests.evidence.factory import seed_train
+    from trainmaster.config.loader import parse_policy
+    from trainmaster.config.seed import seed_policy_text
+    from trainmaster.evidence import archive
+    from trainmaster.evidence.bundle import build_evidence, verify_bundle
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}", tmp_path, upgrade=True)
+    seed_train(store)
+    leaked = tmp_path / "ci.txt"
+    leaked.write_text(f"curl -H 'Authorization: token {TOKEN}'\n")
+    key = Ed25519PrivateKey.generate()
+    bundle = build_evidence(
+        store,
+        parse_policy(seed_policy_text()),
+        "v1.4.0",
+        out_dir=tmp_path / "out",
+        signing_key=key,
+        extra_files={"logs/ci.txt": leaked},
+        actor="captain",
+    )
+    store.dispose()
+    files = archive.unpack(archive.gunzip(bundle.path.read_bytes()))
+    assert TOKEN.encode() not in b"".join(files.values())
+    assert MASK.encode() in files["attachments/ci.txt"]
+    assert verify_bundle(bundle.path, key.public_key()).key_source == "pinned"
