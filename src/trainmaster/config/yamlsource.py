@@ -139,6 +139,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
+        if len(path) > MAX_DEPTH:  # an alias inside its own anchor (`&a [*a]`) never ends
+            raise YamlError(f"values nested deeper than {MAX_DEPTH} levels", _mark(node))
         if self.count > MAX_NODES:
             raise YamlError(f"more than {MAX_NODES} values once aliases are expanded", _mark(node))
         self.source.marks[path] = _mark(node)
