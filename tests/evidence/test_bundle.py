@@ -146,12 +146,12 @@ def test_rewritten_audit_chain_with_fixed_digests_still_fails(
     manifest = parse_manifest(files["manifest.json"])
     from dataclasses import replace
 
+    for name in ("manifest.sig", "signing-key.pub.pem"):  # the key file is listed: drop it first
+        del files[name]
     fixed = replace(
         manifest, files=entries({k: v for k, v in files.items()}), signer_fingerprint=None
     )
     files["manifest.json"] = fixed.to_bytes()
-    for name in ("manifest.sig", "signing-key.pub.pem"):
-        del files[name]
     tampered = tmp_path / "t.tar.gz"
     tampered.write_bytes(_repack(files))
     with pytest.raises(
@@ -341,6 +341,7 @@ def test_a_bundle_without_its_audit_trail_is_not_evidence(
     del files["audit/events.json"]
     from trainmaster.evidence.signing import fingerprint, public_pem
 
+    files["signing-key.pub.pem"] = public_pem(other.public_key())  # listed: swapped before listing
     manifest = replace(
         parse_manifest(files["manifest.json"]),
         files=entries(files),
@@ -350,7 +351,6 @@ def test_a_bundle_without_its_audit_trail_is_not_evidence(
     import base64
 
     files["manifest.sig"] = base64.b64encode(other.sign(files["manifest.json"])) + b"\n"
-    files["signing-key.pub.pem"] = public_pem(other.public_key())
     target = tmp_path / "t.tar.gz"
     target.write_bytes(archive.pack(files))
     with pytest.raises(CheckFailed, match=re.escape("audit/events.json: missing from the bundle")):

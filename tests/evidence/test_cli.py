@@ -56,8 +56,9 @@ def test_keygen_build_verify_round_trip(cli, tmp_path: Path) -> None:  # type: i
     assert fp and out["signer"] == fp.group(0)
     ok = cli("evidence", "verify", str(bundle), "--public-key", "signer.pub.pem")
     assert ok.code == 0 and "the pinned key" in ok.out
-    embedded = cli("evidence", "verify", str(bundle))
-    assert embedded.code == 0 and "pass --public-key" in embedded.out
+    embedded = cli("evidence", "verify", str(bundle))  # intact, but nobody vouched for the key
+    assert embedded.code == 3 and "pass --public-key" in embedded.out
+    assert "signature not checked against a trusted key" in embedded.err
 
 
 def test_verify_names_the_tampered_file_with_exit_1(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -188,12 +189,13 @@ def test_verify_against_the_store_catches_a_rewritten_chain(cli, tmp_path: Path)
     _policy(tmp_path)
     assert cli("evidence", "build", "v1.4.0").code == 0
     bundle = "evidence/evidence-v1.4.0.tar.gz"
-    assert cli("evidence", "verify", bundle, "--against-store").code == 0
+    # unsigned: consistent with the store, but inconclusive as evidence (exit 3), never 0
+    assert cli("evidence", "verify", bundle, "--against-store").code == 3
     store = open_store("sqlite:///.trainmaster/state.db", tmp_path)
     with store.transaction() as session:
         session.execute(update(AuditEventRow).where(AuditEventRow.seq == 3).values(hash="0" * 64))
     store.dispose()
-    assert cli("evidence", "verify", bundle).code == 0  # the bundle itself is intact
+    assert cli("evidence", "verify", bundle).code == 3  # the bundle itself is intact
     bad = cli("evidence", "verify", bundle, "--against-store")
     assert bad.code == 1 and "seq 3 differs from the store's chain" in bad.err
 

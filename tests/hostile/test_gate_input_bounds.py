@@ -152,3 +152,11 @@ def test_the_embedded_engine_refuses_deep_queries_before_parsing() -> None:
     with pytest.raises(Unsupported, match="nested deeper"):
         parse(_nested_query(400))
     assert parse("sum(" * (MAX_QUERY_DEPTH - 1) + "up" + ")" * (MAX_QUERY_DEPTH - 1))
+
+
+@pytest.mark.parametrize("query", ['label_replace(up, "\\x", "", "", "")', "0x" + "f" * 300])
+def test_what_the_embedded_parser_cannot_read_is_unsupported(query: str) -> None:
+    from trainmaster.gates.promql import Unsupported, parse
+
+    with pytest.raises(Unsupported, match="cannot read the query"):
+        parse(query)

@@ -98,3 +98,16 @@ def test_a_huge_file_is_refused_before_it_is_read(cli, tmp_path) -> None:  # typ
     result = cli("validate")
     assert result.code == 2
     assert "larger than 1000000 bytes" in result.err
+
+
+def test_an_alias_inside_its_own_anchor_stops_at_the_depth_limit() -> None:
+    assert f"nested deeper than {MAX_DEPTH} levels" in error_of("x: &a [*a]\n")
+
+
+def test_a_key_with_a_newline_or_a_bracket_still_gives_one_located_line() -> None:
+    message = error_of('"bad\\nkey": 1\n')
+    assert message == (
+        "trainmaster.yaml:1:1: bad\\nkey: unknown key 'bad\\nkey'; allowed here: "
+        + message.split("allowed here: ")[1]
+    )
+    assert "unknown key '[a'" in error_of('"[a": 1\n')

@@ -117,6 +117,34 @@ def test_a_poller_that_stopped_advancing_is_stale_not_frozen_data() -> None:
         target.close()
 
 
+def test_a_gate_reading_a_stale_scrape_is_inconclusive() -> None:
+    from trainmaster.config import parse_policy
+    from trainmaster.config.seed import seed_policy_text
+    from trainmaster.gates.service import evaluate_stage
+    from trainmaster.gates.verdict import Verdict
+
+    policy = parse_policy(
+        seed_policy_text().replace("metrics: prometheus ", "metrics: scrape     "), "p.yaml"
+    )
+    target = _Exposition("requests_total 3\n")
+    source = ScrapeMetrics(lambda: [target.url], job="svc", interval=0.02, timeout=0.05)
+    source.start()
+    try:
+        _wait(lambda: source.last_round is not None)
+        source.urls = lambda: _hang(iter(()))
+        time.sleep(source.stale_after + 0.3)
+        report = evaluate_stage(
+            policy, "prod", metrics=source, at=_at(time.time()), only=["error-rate"]
+        )
+        [signal] = report.signals
+        assert signal.verdict is Verdict.INCONCLUSIVE
+        assert "stale" in signal.reason
+    finally:
+        source.urls = lambda: []
+        source.close()
+        target.close()
+
+
 def _hang(moments: object) -> list[str]:
     time.sleep(2)
     return []

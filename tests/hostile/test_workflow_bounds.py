@@ -114,3 +114,12 @@ def test_more_than_20_unique_called_workflows_is_a_finding() -> None:
         "on: pull_request\njobs:\n" + calls.split("  j20:")[0],
     )
     assert predict(found).findings == ()
+
+
+def test_a_5000_digit_number_is_a_finding_on_its_line() -> None:
+    text = "on: push\njobs:\n  a:\n    runs-on: " + "9" * 5000 + "\n"
+    found, findings = read_workflow(text, ".github/workflows/ci.yml")
+    assert found is None
+    [finding] = findings
+    assert (finding.line, finding.rule) == (4, "workflow-invalid")
+    assert "number too long" in finding.message

@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from trainmaster.audit.chain import GENESIS, AuditEvent, first_broken, seal
+from trainmaster.audit.checkpoint import PENDING
 from trainmaster.redaction import redact
 from trainmaster.store import Store
 from trainmaster.store.models import AuditEventRow
@@ -65,6 +66,8 @@ def append_event(
     session.flush()
     for hook in tuple(_hooks):
         hook(session, event)
+    # Signed and kept outside the store once the transaction commits (audit/checkpoint.py).
+    session.info[PENDING] = (event.seq, event.hash)
     return event
 
 

@@ -134,7 +134,10 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
-        return resolve_scalar(node)
+        try:
+            return resolve_scalar(node)
+        except ValueError as e:  # an integer over Python's 4,300-digit conversion limit
+            raise SourceError(f"a number too long to read ({e})"[:200], mark) from e
 
     def _mapping(self, node: yaml.MappingNode, path: tuple[str | int, ...]) -> dict[str, Any]:
         result: dict[str, Any] = {}

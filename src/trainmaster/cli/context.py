@@ -85,12 +85,33 @@ def ctx(typer_ctx: typer.Context) -> Context:
 def console(stderr: bool = False) -> Console:
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    from trainmaster.redaction import RedactingWriter
+
+    # hostile-input: every human line passes the one redaction filter
+    stream = RedactingWriter(sys.stderr if stderr else sys.stdout)
+    return Console(file=stream, stderr=stderr, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
 
 
 def emit_json(data: Any) -> None:
-    """Machine output: JSON on stdout and nothing else there."""
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    """Machine output: JSON on stdout and nothing else there, through the redaction filter (an
+    API error body may echo the token that was sent)."""
+    from trainmaster.redaction import redact
+
+    text = json.dumps(data, indent=2, sort_keys=False, default=str)
+    # A secret is masked inside JSON string values; masking never breaks the JSON (MASK is
+    # plain text, and a secret containing a quote or backslash appears escaped, so it is masked
+    # in its escaped form too).
+    sys.stdout.write(redact(_redact_escaped(text)) + "\n")
+
+
+def _redact_escaped(text: str) -> str:
+    from trainmaster.redaction import MASK, known_secrets
+
+    for secret in known_secrets():
+        escaped = json.dumps(secret)[1:-1]
+        if escaped != secret:
+            text = text.replace(escaped, MASK)
+    return text
 
 
 def in_github_actions() -> bool:
@@ -109,7 +130,9 @@ def annotate(
         return
     parts = {"file": file, "line": line, "col": col}
     where = ",".join(f"{k}={v}" for k, v in parts.items() if v)
-    clean = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    from trainmaster.redaction import redact
+
+    clean = redact(message).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     # The runner reads workflow commands from stderr too; stdout stays clean for --json.
     sys.stderr.write(f"::{level} {where}::{clean}\n" if where else f"::{level}::{clean}\n")
 
@@ -118,5 +141,7 @@ def step_summary(markdown: str) -> None:
     """Append to the job's step summary when running in GitHub Actions."""
     path = os.environ.get("GITHUB_STEP_SUMMARY")
     if in_github_actions() and path:
+        from trainmaster.redaction import redact
+
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(markdown.rstrip() + "\n")
+            handle.write(redact(markdown.rstrip()) + "\n")

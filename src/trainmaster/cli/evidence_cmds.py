@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trainmaster.cli.context import console, ctx, emit_json, step_summary
+from trainmaster.cli.context import Context, console, ctx, emit_json, step_summary
 from trainmaster.errors import UsageError
 
 if TYPE_CHECKING:
@@ -122,31 +122,42 @@ def _show_build(result: BuildResult) -> None:
 def verify(typer_ctx: typer.Context, bundle: Bundle, public_key: PublicKeyOption = None,
            against_store: AgainstStore = False) -> None:  # fmt: skip
     """Check the signature, every file's SHA-256, the audit chain excerpt and the archive itself:
-    exit 0, or 1 naming the tampered file."""
+    exit 0, 1 naming the tampered file, or 3 when no trusted key checked the signature."""
     from trainmaster.evidence import use_cases
+    from trainmaster.evidence.verify import require_trusted
 
     state = ctx(typer_ctx)
     against = state.app() if against_store else None
-    result = use_cases.verify(bundle, _public_key(public_key), against)
-    if state.json_output:
-        emit_json(_verified_json(result))
-        return
+    result = use_cases.verify(bundle, _public_key(public_key), against, _trusted_keys(state))
     trust = {
         "pinned": f"signed by {result.signer_fingerprint} (the pinned key)",
         "embedded": f"signed by {result.signer_fingerprint}, the key shipped inside the bundle; "
         "pass --public-key to check who signed",
         "unsigned": "NOT SIGNED: digests and chain only prove consistency",
     }[result.key_source]
-    console().print(
-        f"{bundle}: OK — train {result.train}, built {result.created_at}, {result.files} files, "
-        f"{result.audit_events} audit events chained; {trust}",
-        markup=False,
-    )
+    if state.json_output:
+        emit_json(_verified_json(result))
+    else:
+        verdict = "OK" if result.key_source == "pinned" else "INTACT (signer not trusted)"
+        console().print(
+            f"{bundle}: {verdict} — train {result.train}, built {result.created_at}, "
+            f"{result.files} files, {result.audit_events} audit events chained; {trust}",
+            markup=False,
+        )
+    require_trusted(result)
+
+
+def _trusted_keys(state: Context) -> list[str]:
+    """The policy's `evidence.trusted_keys`; none when there is no policy file (a verifier
+    outside the project)."""
+    if not state.policy_path.exists():
+        return []
+    return list(state.policy.evidence.trusted_keys)
 
 
 def _verified_json(result: VerifyResult) -> dict[str, object]:
     return {
-        "ok": True,
+        "ok": True if result.key_source == "pinned" else None,
         "train": result.train,
         "created_at": result.created_at,
         "files": result.files,

@@ -62,14 +62,31 @@ def log(
 
 @audit_app.command("verify")
 def verify(typer_ctx: typer.Context) -> None:
-    """Check the whole hash chain: exit 0, or 1 naming the first broken seq."""
+    """Check the whole hash chain and its signed head (kept outside the store): exit 0, or 1
+    naming the first broken seq, a deleted tail or a rewritten chain."""
+    from trainmaster.audit.checkpoint import check_heads
+
     state = ctx(typer_ctx)
     log = state.audit()
     broken = log.verify()
     count = sum(1 for _ in log.events())
+    heads = check_heads(state.store())
+    intact = broken is None and not heads.problems
     if state.json_output:
-        emit_json({"intact": broken is None, "events": count, "first_broken_seq": broken})
+        emit_json(
+            {
+                "intact": intact,
+                "events": count,
+                "first_broken_seq": broken,
+                "head_problems": list(heads.problems),
+                "head_notes": list(heads.notes),
+            }
+        )
     if broken is not None:
         raise CheckFailed(f"audit chain broken at seq {broken}")
+    if heads.problems:
+        raise CheckFailed(f"audit chain not intact: {heads.problems[0]}")
     if not state.json_output:
-        console().print(f"audit chain intact ({count} events)")
+        for note in heads.notes:
+            console(stderr=True).print(f"note: {note}", markup=False)
+        console().print(f"audit chain intact ({count} events, signed head matches)")

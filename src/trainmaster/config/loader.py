@@ -85,7 +85,7 @@ def _line_order(line: str) -> tuple[int, int]:
 
 
 def _describe(err: Any, source: SourceMap) -> str:
-    loc = _clean_loc(err["loc"])
+    loc = _clean_loc(err["loc"], source)
     message = str(err["msg"])
     if not loc and (located := _REFERENCE.match(message.removeprefix("Value error, "))):
         # Cross-reference checks run on the whole policy; their message starts with the path.
@@ -99,21 +99,31 @@ def _describe(err: Any, source: SourceMap) -> str:
         message = message.removeprefix("Value error, ")
     elif err["type"] == "missing":
         message = "required field is missing"
-    return f"{source.file}:{mark.line}:{mark.column}: {field}: {message}"
+    return _one_line(f"{source.file}:{mark.line}:{mark.column}: {field}: {message}")
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> DataPath:
-    """Drop pydantic's union-branch and validator tags so the path matches the YAML."""
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a key) escaped: an error is always one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _clean_loc(loc: tuple[Any, ...], source: SourceMap) -> DataPath:
+    """Drop pydantic's union-branch and validator tags so the path matches the YAML (a key the
+    document really has is kept, even when it looks like a tag)."""
     cleaned: list[str | int] = []
     for part in loc:
-        if isinstance(part, str) and ("[" in part or part in {"function-after", "function-before"}):
+        real = (*cleaned, part) in source.marks or (*cleaned, part) in source.key_marks
+        tag = isinstance(part, str) and (
+            "[" in part or part in {"function-after", "function-before"}
+        )
+        if tag and not real:
             continue
         cleaned.append(part)
     return tuple(cleaned)
 
 
 def _unknown_key(loc: DataPath) -> str:
-    key = str(loc[-1])
+    key = str(loc[-1]) if loc else ""
     allowed = _fields_at(Policy, loc[:-1])
     hint = difflib.get_close_matches(key, allowed, n=1)
     if hint:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from trainmaster.config.automation import Automation
 from trainmaster.config.base import Strict
@@ -95,6 +95,11 @@ class Evidence(Strict):
     dir: str = "evidence"
     signing_key_path: str | None = None
     signing_key_env: str | None = Field(None, description="Env var with a PEM Ed25519 key.")
+    trusted_keys: list[Annotated[str, StringConstraints(pattern=r"^SHA256:[0-9a-f]{64}$")]] = Field(
+        default_factory=list,
+        description="Fingerprints (SHA256:<hex>, as `evidence keygen` prints) of the keys "
+        "`evidence verify` trusts without --public-key.",
+    )
 
 
 class Store(Strict):
@@ -112,6 +117,11 @@ class LocalTarget(Strict):
     metrics_path: str = "/metrics"
     workdir: str = "."
     proxy_port: int = Field(0, ge=0, le=65535, description="0 picks a free loopback port.")
+    env: list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]] = Field(
+        default_factory=list,
+        description="Environment variables a release may see besides PATH, HOME and the locale; "
+        "nothing else of trainmaster's environment (GITHUB_TOKEN included) reaches it.",
+    )
 
 
 class Backends(Strict):

@@ -22,7 +22,7 @@ Path = tuple[str | int, ...]
 MAX_BYTES = 1_000_000  # a policy is a few KB; a megabyte is already absurd
 MAX_DEPTH = 64  # mappings and lists inside each other; a real policy nests about 6 deep
 MAX_ALIASES = 1_000  # `*name` references in one document
-MAX_NODES = 100_000  # values once every alias is expanded (counted again per expansion)
+MAX_NODES = 50_000  # values once every alias is expanded; the seed policy has about 300
 MAX_SCALAR_DIGITS = 100  # characters in a plain number: a float has 17 significant digits
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
@@ -139,6 +139,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1
+        if len(path) > MAX_DEPTH:  # an alias inside its own anchor (`&a [*a]`) never ends
+            raise YamlError(f"values nested deeper than {MAX_DEPTH} levels", _mark(node))
         if self.count > MAX_NODES:
             raise YamlError(f"more than {MAX_NODES} values once aliases are expanded", _mark(node))
         self.source.marks[path] = _mark(node)

@@ -132,6 +132,12 @@ def _evidence(stack: Stack, train: str, outcome: Outcome) -> None:
         request = BuildInput(CAPTAIN, train, stack.repo / "evidence", signing_key=key, charts=True)
         bundle = build_bundle(charting, request).bundle
     result = verify(bundle.path, key.public_key())
+    # The demo pins its own key: kept beside the bundle, outside it, for `evidence verify
+    # BUNDLE --public-key` in a kept workspace (the key inside a bundle proves nothing).
+    from trainmaster.evidence.signing import public_pem
+
+    pinned = bundle.path.with_name(f"{train}-signing-key.pub.pem")
+    pinned.write_bytes(public_pem(key.public_key()))
     outcome.evidence.append(bundle.path)
     stack.show.good(
         f"evidence {bundle.path.name}: {result.files} files, signed, verified "

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Mapping
 
 MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # uncompressed; a bundle is evidence, not a disk image
+MAX_MEMBERS = 10_000  # a train's bundle holds a few dozen files
 
 
 class ArchiveError(ValueError):
@@ -62,7 +63,9 @@ def unpack(tar_data: bytes) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(tar_data), mode="r:") as tar:
-            for member in tar:
+            for count, member in enumerate(tar, start=1):
+                if count > MAX_MEMBERS:  # counted as headers are read, before any content
+                    raise ArchiveError(f"more than {MAX_MEMBERS} members")
                 name = member.name
                 if not member.isfile():
                     raise ArchiveError(f"{name}: not a regular file")

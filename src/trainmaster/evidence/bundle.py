@@ -87,6 +87,11 @@ def build_evidence(
         record, contents, built_at=built_at, signer=signer, quorum=_quorum(policy, record)
     )
     contents.files[REPORT] = report.encode("utf-8")
+    _redact_text_files(contents.files)
+    if signing_key is not None:  # listed in the manifest: swapping it breaks the digests
+        from trainmaster.evidence.signing import public_pem
+
+        contents.files[PUBLIC_KEY] = public_pem(signing_key.public_key())
     manifest = Manifest(
         train=train_id,
         created_at=built_at,
@@ -152,6 +157,23 @@ def _collect(
     return contents
 
 
+_TEXT_SUFFIXES = (".json", ".md", ".txt", ".xml", ".csv", ".svg", ".log")
+
+
+def _redact_text_files(files: dict[str, bytes]) -> None:
+    """Pass every text file through the one redaction filter before it is listed and signed.
+    The audit excerpt is left as stored: its events were redacted when appended, and changing a
+    byte of it would break the chain it proves."""
+    from trainmaster.redaction import redact
+
+    for name, data in files.items():
+        if name.endswith(_TEXT_SUFFIXES) and not name.startswith("audit/"):
+            text = data.decode("utf-8", errors="surrogateescape")
+            cleaned = redact(text)
+            if cleaned != text:
+                files[name] = cleaned.encode("utf-8", errors="surrogateescape")
+
+
 def _quorum(policy: Policy, record: TrainRecord) -> dict[str, int]:
     """Approvals each stage required of this train: the train service's own rules (a hotfix
     lane may lower the quorum), so the summary judges by what was enforced."""
@@ -182,10 +204,7 @@ def _fingerprint(key: Ed25519PrivateKey | None) -> str | None:
 def _signed(manifest: bytes, key: Ed25519PrivateKey | None) -> dict[str, bytes]:
     files = {MANIFEST: manifest}
     if key is not None:
-        from trainmaster.evidence.signing import public_pem
-
         files[SIGNATURE] = base64.b64encode(key.sign(manifest)) + b"\n"
-        files[PUBLIC_KEY] = public_pem(key.public_key())
     return files
 
 

@@ -18,8 +18,9 @@ FORMAT = "trainmaster-evidence/1"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "signing-key.pub.pem"
-# Files the manifest cannot list: itself and what vouches for it.
-UNLISTED = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
+# Files the manifest cannot list: itself and its signature. The public key is listed, so a
+# bundle whose key file was swapped fails even when the verifier trusts the signer by fingerprint.
+UNLISTED = frozenset({MANIFEST, SIGNATURE})
 
 
 @dataclass(frozen=True)
@@ -77,21 +78,41 @@ def parse_manifest(data: bytes) -> Manifest:
         raise ManifestError(f"not JSON ({e})") from e
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         raise ManifestError(f"not a {FORMAT} manifest")
-    try:
-        files = tuple(
-            FileEntry(str(f["path"]), str(f["sha256"]), int(f["size"])) for f in body["files"]
+    listed = body.get("files")
+    if not isinstance(listed, list):
+        raise ManifestError("files: expected a list")
+    signing = _typed(body.get("signing") or {}, dict, "signing")
+    fingerprint = signing.get("public_key_fingerprint")
+    return Manifest(
+        train=_typed(body.get("train"), str, "train"),
+        created_at=_typed(body.get("created_at"), str, "created_at"),
+        tool_version=_typed(body.get("tool_version", ""), str, "tool_version"),
+        files=tuple(_entry(f, i) for i, f in enumerate(listed)),
+        audit=_typed(body.get("audit") or {}, dict, "audit"),
+        signer_fingerprint=None if fingerprint is None else _typed(fingerprint, str, "signing"),
+    )
+
+
+def _entry(raw: Any, index: int) -> FileEntry:
+    where = f"files[{index}]"
+    entry = _typed(raw, dict, where)
+    size = entry.get("size")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ManifestError(f"{where}.size: expected a non-negative integer")
+    return FileEntry(
+        _typed(entry.get("path"), str, f"{where}.path"),
+        _typed(entry.get("sha256"), str, f"{where}.sha256"),
+        size,
+    )
+
+
+def _typed(value: Any, kind: type[Any], where: str) -> Any:
+    """`value` when it is a `kind`; a ManifestError naming the field otherwise."""
+    if not isinstance(value, kind):
+        raise ManifestError(
+            f"{where}: expected {'an object' if kind is dict else 'a ' + kind.__name__}"
         )
-        signing = body.get("signing") or {}
-        return Manifest(
-            train=str(body["train"]),
-            created_at=str(body["created_at"]),
-            tool_version=str(body.get("tool_version", "")),
-            files=files,
-            audit=dict(body.get("audit") or {}),
-            signer_fingerprint=signing.get("public_key_fingerprint"),
-        )
-    except (KeyError, TypeError, ValueError) as e:
-        raise ManifestError(f"missing or malformed field ({e})") from e
+    return value
 
 
 def compare(manifest: Manifest, files: Mapping[str, bytes]) -> list[str]:

@@ -114,13 +114,16 @@ def verify(
     bundle: Path,
     public_key: Ed25519PublicKey | None = None,
     against: Backends | None = None,
+    trusted_keys: list[str] | None = None,
 ) -> VerifyResult:
     """The signature, every file's SHA-256, the audit excerpt (and `against` a store, that the
     excerpt matches its chain): the result, or CheckFailed naming the first problem. Needs no
     policy unless it is checked against a store."""
     from trainmaster.evidence.verify import verify_bundle
 
-    result = verify_bundle(bundle, public_key)
+    # whether the signer is trusted (pinned, or one of `trusted_keys`) is in result.key_source;
+    # `evidence.verify.require_trusted` makes it the exit code
+    result = verify_bundle(bundle, public_key, trusted_keys or [])
     if against is not None:
         from trainmaster.evidence.anchor import differences_with_store
 

@@ -1,8 +1,10 @@
 """Verify a bundle: the signature, every digest, the audit chain excerpt, the archive's form.
 
 Every problem names the file it is about. The public key is either pinned by the caller (trust
-comes from outside the bundle) or taken from the bundle (which proves only integrity since
-signing, not who signed): `VerifyResult.key_source` says which.
+comes from outside the bundle: `--public-key`, or a fingerprint the policy lists in
+`evidence.trusted_keys`) or taken from the bundle, which proves only integrity since signing, not
+who signed: anyone can re-sign an edited bundle with their own key. `VerifyResult.key_source` says
+which, and `require_trusted` turns anything but a pinned key into "inconclusive" (exit 3).
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from trainmaster.audit.chain import AuditEvent, first_broken
-from trainmaster.errors import CheckFailed, UsageError
+from trainmaster.errors import CheckFailed, Inconclusive, UsageError
 from trainmaster.evidence import archive
 from trainmaster.evidence.manifest import (
     MANIFEST,
@@ -50,9 +53,12 @@ class VerifyResult:
         return self.key_source != "unsigned"
 
 
-def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> VerifyResult:
+def verify_bundle(
+    path: Path, public_key: Ed25519PublicKey | None = None, trusted: Collection[str] = ()
+) -> VerifyResult:
     """Raise CheckFailed naming the first tampered file (and how many more problems); with a
-    pinned `public_key` an unsigned bundle or one signed by another key fails too."""
+    pinned `public_key` an unsigned bundle or one signed by another key fails too. `trusted`
+    fingerprints pin the bundle's own key when it is one of them."""
     try:
         blob = path.read_bytes()
     except OSError as e:
@@ -63,7 +69,10 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
         raise CheckFailed(f"{path.name}: {e}") from e
     manifest = _manifest(path, files)
     problems: list[str] = []
-    key_source = _check_signature(files, manifest, public_key, problems)
+    pinned = public_key if public_key is not None else _trusted_key(files, trusted)
+    key_source = _check_signature(files, manifest, pinned, problems)
+    if pinned is None and trusted and key_source != "unsigned":
+        problems.append(f"{PUBLIC_KEY}: the signer is none of the policy's trusted keys")
     problems += compare(manifest, files)
     events = _check_audit(files, manifest, problems)
     problems += _check_form(path, blob, files)
@@ -81,6 +90,36 @@ def verify_bundle(path: Path, public_key: Ed25519PublicKey | None = None) -> Ver
         audit_events=events,
         audit_range=(first, last) if isinstance(first, int) and isinstance(last, int) else None,
     )
+
+
+def require_trusted(result: VerifyResult) -> None:
+    """An intact bundle is proven only when its signature was checked against a key trusted from
+    outside it; anything else is inconclusive, never a pass."""
+    if result.key_source == "pinned":
+        return
+    how = "pass --public-key or list its fingerprint in the policy's evidence.trusted_keys"
+    if result.key_source == "unsigned":
+        raise Inconclusive(
+            f"{result.path.name}: NOT SIGNED, so the signature not checked against a trusted key; "
+            f"digests and chain only prove consistency ({how})"
+        )
+    raise Inconclusive(
+        f"{result.path.name}: intact, but signature not checked against a trusted key: the key "
+        f"inside the bundle ({result.signer_fingerprint}) proves nothing about who signed ({how})"
+    )
+
+
+def _trusted_key(files: dict[str, bytes], trusted: Collection[str]) -> Ed25519PublicKey | None:
+    """The bundle's own public key when its fingerprint is one the policy trusts."""
+    from trainmaster.evidence.signing import fingerprint, load_public_key
+
+    if not trusted or PUBLIC_KEY not in files:
+        return None
+    try:
+        key = load_public_key(files[PUBLIC_KEY], PUBLIC_KEY)
+    except UsageError:
+        return None
+    return key if fingerprint(key) in trusted else None
 
 
 def problems_of(path: Path, public_key: Ed25519PublicKey | None = None) -> list[str]:
@@ -148,10 +187,10 @@ def _check_audit(files: dict[str, bytes], manifest: Manifest, problems: list[str
         return 0
     try:
         body = json.loads(files[name])
-        events = [AuditEvent(**e) for e in body["events"]]
+        events = [_event(e) for e in body["events"]]
         start_prev = str(body["start_prev"])
-    except (ValueError, KeyError, TypeError) as e:
-        problems.append(f"{name}: not an audit excerpt ({e})")
+    except (ValueError, KeyError, TypeError, RecursionError) as e:
+        problems.append(f"{name}: not an audit excerpt ({type(e).__name__}: {e})"[:300])
         return 0
     if start_prev != manifest.audit.get("start_prev"):
         problems.append(f"{name}: the excerpt's anchor differs from the manifest's")
@@ -162,6 +201,22 @@ def _check_audit(files: dict[str, bytes], manifest: Manifest, problems: list[str
     if last != manifest.audit.get("last_hash"):
         problems.append(f"{name}: the excerpt ends at another event than the manifest says")
     return len(events)
+
+
+_EVENT_TEXT = ("at", "actor", "action", "target", "reason", "payload", "prev_hash", "hash")
+MAX_SEQ = 2**63 - 1  # the store's BIGINT
+
+
+def _event(raw: Any) -> AuditEvent:
+    """One excerpt event, each field of the type the chain hashes (a string `seq` is refused)."""
+    if not isinstance(raw, dict) or set(raw) != {"seq", *_EVENT_TEXT}:
+        raise ValueError("an event is an object with exactly the chain's fields")
+    seq = raw["seq"]
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 < seq <= MAX_SEQ:
+        raise ValueError(f"seq {seq!r} is not a positive integer")
+    if not all(isinstance(raw[k], str) for k in _EVENT_TEXT):
+        raise ValueError("event fields other than seq are strings")
+    return AuditEvent(**raw)
 
 
 def _check_form(path: Path, blob: bytes, files: dict[str, bytes]) -> list[str]:

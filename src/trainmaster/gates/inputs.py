@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +56,6 @@ class GateInputs:
 MAX_JSON_BYTES = 20_000_000  # a Locust stats file with full histograms is a few megabytes
 MAX_JSON_DEPTH = 64  # a k6 summary nests 4 deep
 MAX_NUMBER_CHARS = 40  # a double needs 24 characters, a 64-bit count 20
-_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class _Refused(ValueError):
@@ -68,24 +65,33 @@ class _Refused(ValueError):
 def _json(text: str, source: str) -> Any:
     if len(text) > MAX_JSON_BYTES:
         raise UsageError(f"{source}: larger than {MAX_JSON_BYTES} bytes; not read")
-    if _depth(text) > MAX_JSON_DEPTH:
-        raise UsageError(f"{source}: values nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        return json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
+        data = json.loads(text, parse_float=_float, parse_int=_int, parse_constant=_constant)
     except json.JSONDecodeError as e:
         raise UsageError(f"{source}: not valid JSON (line {e.lineno}: {e.msg})") from e
     except _Refused as e:
         raise UsageError(f"{source}: {e}") from e
-    except (ValueError, RecursionError) as e:  # the boundary: whatever else the decoder meets
+    except RecursionError as e:  # the decoder's own guard stops a 100,000-deep array at once
+        raise UsageError(f"{source}: values nested deeper than {MAX_JSON_DEPTH} levels") from e
+    except ValueError as e:  # the boundary: whatever else the decoder meets
         raise UsageError(f"{source}: not valid JSON ({type(e).__name__})") from e
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise UsageError(f"{source}: values nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
 
 
-def _depth(text: str) -> int:
-    """The deepest nesting of arrays and objects, counted outside strings without recursing."""
-    deepest = depth = 0
-    for match in _BRACKETS.finditer(_STRINGS.sub("", text)):
-        depth += 1 if match.group() in "[{" else -1
-        deepest = max(deepest, depth)
+def _depth(data: Any) -> int:
+    """The deepest nesting of arrays and objects, walked with a stack (no recursion)."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth + 1)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth + 1) for child in children)
     return deepest
 
 

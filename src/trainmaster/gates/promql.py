@@ -134,15 +134,18 @@ def tokenize(text: str) -> list[tuple[str, str]]:
 
 
 def parse(text: str) -> Expr:
-    # hostile-input hook: bound length and nesting before the recursive descent below
+    # hostile-input hook: bound length and nesting before the recursive descent below, and
+    # make any failure inside it (a bad escape, a hex number past float range) Unsupported
     from trainmaster.config.limits import check_query
 
     try:
         check_query(text)
-    except ValueError as e:
-        raise Unsupported(str(e)) from e
-    parser = _Parser(tokenize(text))
-    expr = parser.expression(0)
+        parser = _Parser(tokenize(text))
+        expr = parser.expression(0)
+    except Unsupported:
+        raise
+    except (ValueError, ArithmeticError) as e:
+        raise Unsupported(f"cannot read the query: {e}") from e
     if parser.peek() is not None:
         raise Unsupported(f"unexpected {parser.peek()!r}")
     return expr

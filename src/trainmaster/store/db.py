@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +80,21 @@ def resolve_url(url: str, base_dir: Path) -> str:
         path = Path(parsed.database)
         if not path.is_absolute():
             path = base_dir / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
         return str(parsed.set(database=str(path)))
     if parsed.drivername in ("postgresql", "postgres"):
         return str(parsed.set(drivername="postgresql+psycopg"))
     return url
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (its folder 0700 when we make it) before SQLite opens it:
+    SQLite gives its -wal and -shm files the database file's mode, so the whole store is
+    private. An existing file's mode is the owner's choice and is left alone."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    with suppress(FileExistsError):  # another process made it first, or it was there
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def open_store(url: str, base_dir: Path | None = None, *, upgrade: bool | None = None) -> Store:
@@ -95,6 +106,9 @@ def open_store(url: str, base_dir: Path | None = None, *, upgrade: bool | None =
     except (SQLAlchemyError, ValueError, ImportError) as e:
         raise UsageError(f"store.url: cannot open {make_url(url)!r}: {_short(e)}") from e
     store = Store(engine)
+    from trainmaster.audit.checkpoint import keep_heads  # the audit head, kept outside the store
+
+    keep_heads(store, resolved, base_dir)
     embedded = engine.dialect.name == "sqlite"
     try:
         if upgrade or (upgrade is None and embedded):

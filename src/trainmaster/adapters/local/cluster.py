@@ -98,7 +98,7 @@ class LocalCluster(PlannedCluster):
     def _launch(self, target: Target, image: str, revision: int) -> Release:
         release = self._release(image, revision)
         log = self.base_dir / ".trainmaster" / "local" / f"{target.namespace}-{revision}.log"
-        release.start(log, self.release_env)
+        release.start(log, self.release_env, passthrough=self.settings.env)  # hostile-input
         try:
             release.wait_healthy()
         except Exception:

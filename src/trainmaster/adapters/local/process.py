@@ -1,4 +1,9 @@
-"""One release as a local process in its own process group, on a free loopback port."""
+"""One release as a local process in its own process group, on a free loopback port.
+
+A release gets an explicit, minimal environment, never trainmaster's own: `GITHUB_TOKEN`, signing
+keys and webhook URLs stay with trainmaster. It sees `BASE_ENV` (what any program needs to run),
+the variables the policy lists in `backends.local.env`, and what the local target sets itself.
+Its log is created readable by its owner only."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +25,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# Enough to find and run an interpreter and format text; nothing that authenticates anything.
+BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT")
+
+
+def release_environment(
+    parent: Mapping[str, str], extra: Mapping[str, str] | None, passthrough: Sequence[str]
+) -> dict[str, str]:
+    """The environment a release starts with: chosen names from `parent`, then `extra`."""
+    chosen = {name: parent[name] for name in (*BASE_ENV, *passthrough) if name in parent}
+    return {**chosen, **(extra or {})}
 
 
 def render_command(template: str, **values: str) -> list[str]:
@@ -47,10 +65,16 @@ class Release:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, log: Path, extra_env: dict[str, str] | None = None) -> None:
+    def start(
+        self,
+        log: Path,
+        extra_env: dict[str, str] | None = None,
+        passthrough: Sequence[str] = (),
+    ) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **extra_env} if extra_env else None
-        with log.open("ab") as out:
+        env = release_environment(os.environ, extra_env, passthrough)
+        descriptor = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "ab") as out:
             try:
                 self.process = subprocess.Popen(
                     self.argv,
