@@ -114,3 +114,17 @@ def test_bad_list_status_is_a_usage_error(cli, tmp_path, hook: Receiver) -> None
     with_targets(tmp_path, webhook_targets(hook.url))
     result = cli("notify", "list", "--status", "lost")
     assert result.code == 2 and "use pending, sent or dead" in result.err
+
+
+def test_notify_test_dry_run_for_email_shows_subject_text_and_html(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with_targets(
+        tmp_path,
+        "  targets:\n    - name: mail\n      type: email\n      events: [train.rolled_back]\n"
+        "      smtp: {host: 127.0.0.1, from: tm@example.com, to: [oncall@example.com]}\n",
+    )
+    result = cli("--json", "notify", "test", "--target", "mail", "--dry-run")
+    [sample] = json.loads(result.out)
+    payload = sample["payload"]
+    assert payload["subject"].startswith("[trainmaster] Rolled back:")
+    assert payload["to"] == "oncall@example.com"
+    assert "Now serving:" in payload["plain"] and "<table>" in payload["html"]
