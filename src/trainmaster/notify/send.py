@@ -90,7 +90,7 @@ def post(
             request.url, content=request.body, headers=request.headers, timeout=timeout
         )
     except httpx.TimeoutException:
-        return Attempt(False, True, f"no answer within {timeout:g}s")
+        return Attempt(False, True, f"no answer within {timeout:.3g}s")
     except httpx.HTTPError as e:
         return Attempt(False, True, f"cannot reach the target: {type(e).__name__}")
     finally:
