@@ -110,3 +110,21 @@ def test_an_approval_request_says_who_may_approve_and_what_is_missing(notify_rig
     assert approval["author_excluded"] is True
     assert set(request["data"]["gates"].values()) == {"pass"}  # type: ignore[index]
     assert request["data"]["train"]["lane"] == "scheduled"  # type: ignore[index]
+
+
+def test_a_reminder_from_the_job_runner_asks_again_once_per_reminder(notify_rig: Rig) -> None:
+    from trainmaster.audit.log import append_event
+
+    captain = notify_rig.service("captain")
+    captain.cut()
+    captain.record_artifact("v1.1.0", DIGEST_A)
+    captain.deploy("v1.1.0", "stage")
+    captain.verify("v1.1.0", "stage")
+    for n in (1, 1, 2):  # the jobs handler's audit action; reminder 1 seen twice
+        with notify_rig.store.transaction() as session:
+            append_event(session, actor="trainmaster-bot", action="approval.requested",
+                         target="train/v1.1.0/stage", reason="approval reminder",
+                         payload={"reminder": n})  # fmt: skip
+    requests = [e for e in events_in_outbox(notify_rig) if e["type"] == "approval.requested"]
+    assert len(requests) == 3  # the first request, reminders 1 and 2
+    assert len({e["id"] for e in requests}) == 3

@@ -63,6 +63,8 @@ def kinds_for(cause: Cause, train: TrainState | None) -> tuple[str, ...]:
 
 def _train_kinds(cause: Cause, train: TrainState) -> tuple[str, ...]:
     action, verdict = cause.action, cause.payload.get("verdict")
+    if action == "approval.requested":  # a reminder from the job runner: ask again
+        return ("approval.requested",)
     if action == "train.verify" and verdict == "pass":
         view = train.stage(cause.stage)
         needs = view.status is StageStatus.AWAITING_APPROVAL and _quorum(train, cause.stage) > 0
@@ -107,7 +109,8 @@ def event_id(kind: str, cause: Cause, facts: Facts) -> str:
         about = {
             "train.scheduled": train.id,
             "train.released": train.id,
-            "approval.requested": f"{train.id}/{cause.stage}/{view.digest}/{view.attempt}",
+            "approval.requested": f"{train.id}/{cause.stage}/{view.digest}/{view.attempt}"
+            + (f"/reminder:{cause.payload['reminder']}" if cause.payload.get("reminder") else ""),
             "train.promoted": f"{train.id}/{cause.stage}/{view.digest}",
             "train.rolled_back": f"{train.id}/{cause.stage}/{view.attempt}",
         }.get(kind, f"{train.id}/seq:{cause.seq}")

@@ -25,6 +25,7 @@ CAUSES = frozenset(
         "train.cut",
         "train.hotfix",
         "train.verify",
+        "approval.requested",  # the job runner's reminder (jobs/handlers.py: remind)
         "train.auto_rollback",
         "promote",
         "train.promoted",

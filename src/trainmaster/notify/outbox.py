@@ -119,6 +119,16 @@ def due(session: Session, now: datetime, limit: int = 100) -> list[Message]:
     return [_message(r) for r in rows]
 
 
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending message is due (a leased one: when its lease ends)."""
+    from sqlalchemy import func
+
+    found = session.execute(
+        select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == PENDING)
+    ).scalar_one_or_none()
+    return _utc(found) if found is not None else None
+
+
 def claim(session: Session, message: Message, lease: timedelta, now: datetime) -> bool:
     """Take the message for one attempt; False when another deliverer took it first."""
     result = session.execute(
