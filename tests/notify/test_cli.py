@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.notify.conftest import webhook_targets
+from tests.notify.conftest import SECRET, webhook_targets
 from tests.notify.receiver import Answer, Receiver
 from tests.train.test_cli import project  # noqa: F401 - the fixture: a repo, a fake cluster
 
@@ -128,3 +128,29 @@ def test_notify_test_dry_run_for_email_shows_subject_text_and_html(cli, tmp_path
     assert payload["subject"].startswith("[trainmaster] Rolled back:")
     assert payload["to"] == "oncall@example.com"
     assert "Now serving:" in payload["plain"] and "<table>" in payload["html"]
+
+
+def test_notify_check_names_every_bad_secret_with_its_line(
+    cli, tmp_path, hook: Receiver, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    second = (
+        "    - name: team\n      type: slack\n      channel: '#releases'\n"
+        "      secret_env: SLACK_TOKEN\n"
+    )
+    path = with_targets(tmp_path, webhook_targets(hook.url) + second)
+    lines = path.read_text().splitlines()
+    hook_line = 1 + lines.index("      secret_env: OPS_HOOK_SECRET")
+    slack_line = 1 + lines.index("      secret_env: SLACK_TOKEN")
+    monkeypatch.setenv("OPS_HOOK_SECRET", "whsec_%%%")
+    monkeypatch.delenv("SLACK_TOKEN", raising=False)
+    result = cli("notify", "check")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"error: trainmaster.yaml:{hook_line}:19: notify.targets.0.secret_env: "
+        "the part after whsec_ is not base64",
+        f"error: trainmaster.yaml:{slack_line}:19: notify.targets.1.secret_env: "
+        "environment variable SLACK_TOKEN is not set",
+    ]
+    monkeypatch.setenv("OPS_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_TOKEN", "xoxb-1-2-abcdef")
+    assert cli("notify", "check").code == 0

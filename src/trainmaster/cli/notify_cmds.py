@@ -90,6 +90,30 @@ def retry_cmd(
     console().print(f"{message} is pending again")
 
 
+@notify_app.command("check")
+def check_cmd(typer_ctx: typer.Context) -> None:
+    """Read and check every target's secret now (CI, before a train): exit 2 naming each bad
+    one's file:line; the secrets themselves are never shown."""
+    from trainmaster.errors import PolicyError
+    from trainmaster.notify.secrets import target_secret
+
+    state = ctx(typer_ctx)
+    problems: list[str] = []
+    for index, target in enumerate(state.policy.notify.targets):
+        try:
+            target_secret(target, index, state.policy_path)
+        except PolicyError as e:
+            problems.append(e.message)
+    if problems:
+        raise PolicyError(problems[0], details=problems)
+    if state.json_output:
+        emit_json({"targets": [t.name for t in state.policy.notify.targets], "ok": True})
+    else:
+        console().print(
+            f"{len(state.policy.notify.targets)} notify target(s): secrets present and well-formed"
+        )
+
+
 @notify_app.command("test")
 def test_cmd(
     typer_ctx: typer.Context,
