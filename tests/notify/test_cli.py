@@ -154,3 +154,14 @@ def test_notify_check_names_every_bad_secret_with_its_line(
     monkeypatch.setenv("OPS_HOOK_SECRET", SECRET)
     monkeypatch.setenv("SLACK_TOKEN", "xoxb-1-2-abcdef")
     assert cli("notify", "check").code == 0
+
+
+def test_no_writer_outlives_its_command(cli, tmp_path, hook: Receiver, secret) -> None:  # type: ignore[no-untyped-def]
+    from trainmaster.audit.log import _hooks
+
+    with_targets(tmp_path, webhook_targets(hook.url))
+    assert cli("--actor", "captain", "train", "cut").code == 0  # opened the store
+    assert _hooks == []
+    check = cli("authz", "check", "--action", "rollback", "--stage", "prod", "--reason", "p95 up")
+    assert check.code == 0, check.err  # a command that builds the App without opening the store
+    assert _hooks == []
