@@ -165,3 +165,16 @@ def test_no_writer_outlives_its_command(cli, tmp_path, hook: Receiver, secret) -
     check = cli("authz", "check", "--action", "rollback", "--stage", "prod", "--reason", "p95 up")
     assert check.code == 0, check.err  # a command that builds the App without opening the store
     assert _hooks == []
+
+
+def test_prune_removes_old_delivered_messages_only(cli, tmp_path, hook: Receiver, secret) -> None:  # type: ignore[no-untyped-def]
+    with_targets(tmp_path, webhook_targets(hook.url))
+    assert cli("--actor", "captain", "train", "cut").code == 0  # one message, sent
+    assert json.loads(cli("--json", "notify", "prune", "--older-than", "1h").out)["messages"] == 0
+    planned = json.loads(cli("--json", "notify", "prune", "--older-than", "0s", "--dry-run").out)
+    assert planned["messages"] == 1 and len(json.loads(cli("--json", "notify", "list").out)) == 1
+    assert cli("notify", "prune", "--older-than", "0s").code == 0
+    assert json.loads(cli("--json", "notify", "list").out) == []
+    log = json.loads(cli("--json", "audit", "log", "--action", "notify.prune").out)
+    assert [e["payload"]["removed"] for e in log] == [1]
+    assert cli("notify", "prune", "--older-than", "soon").code == 2
