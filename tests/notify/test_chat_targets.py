@@ -108,3 +108,12 @@ def test_a_secret_file_is_read_and_bounded(tmp_path: Path) -> None:
         target_secret(slack(secret_env=None, secret_file="big"), 0, policy)
     with pytest.raises(PolicyError, match="cannot read"):
         target_secret(slack(secret_env=None, secret_file="missing"), 0, policy)
+
+
+def test_a_huge_answer_is_read_only_up_to_a_bound(hook: Receiver) -> None:
+    hook.default = Answer(200, body=b"x" * (8 << 20))  # 8 MiB of nothing useful
+    assert send_message(slack(), hook.url, "msg_1", SAMPLES[1]).ok
+    huge_json = b'{"ok": true, "pad": "' + b"x" * (1 << 20) + b'"}'
+    hook.default = Answer(200, body=huge_json)
+    bot = send_message(slack(channel="#r"), TOKEN, "msg_2", SAMPLES[1], slack_api=hook.url)
+    assert (bot.ok, bot.error) == (False, "Slack answered with something other than JSON")

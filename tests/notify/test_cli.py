@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.notify.conftest import webhook_targets
+from tests.notify.conftest import SECRET, webhook_targets
 from tests.notify.receiver import Answer, Receiver
 from tests.train.test_cli import project  # noqa: F401 - the fixture: a repo, a fake cluster
 
@@ -114,3 +114,67 @@ def test_bad_list_status_is_a_usage_error(cli, tmp_path, hook: Receiver) -> None
     with_targets(tmp_path, webhook_targets(hook.url))
     result = cli("notify", "list", "--status", "lost")
     assert result.code == 2 and "use pending, sent or dead" in result.err
+
+
+def test_notify_test_dry_run_for_email_shows_subject_text_and_html(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with_targets(
+        tmp_path,
+        "  targets:\n    - name: mail\n      type: email\n      events: [train.rolled_back]\n"
+        "      smtp: {host: 127.0.0.1, from: tm@example.com, to: [oncall@example.com]}\n",
+    )
+    result = cli("--json", "notify", "test", "--target", "mail", "--dry-run")
+    [sample] = json.loads(result.out)
+    payload = sample["payload"]
+    assert payload["subject"].startswith("[trainmaster] Rolled back:")
+    assert payload["to"] == "oncall@example.com"
+    assert "Now serving:" in payload["plain"] and "<table>" in payload["html"]
+
+
+def test_notify_check_names_every_bad_secret_with_its_line(
+    cli, tmp_path, hook: Receiver, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    second = (
+        "    - name: team\n      type: slack\n      channel: '#releases'\n"
+        "      secret_env: SLACK_TOKEN\n"
+    )
+    path = with_targets(tmp_path, webhook_targets(hook.url) + second)
+    lines = path.read_text().splitlines()
+    hook_line = 1 + lines.index("      secret_env: OPS_HOOK_SECRET")
+    slack_line = 1 + lines.index("      secret_env: SLACK_TOKEN")
+    monkeypatch.setenv("OPS_HOOK_SECRET", "whsec_%%%")
+    monkeypatch.delenv("SLACK_TOKEN", raising=False)
+    result = cli("notify", "check")
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"error: trainmaster.yaml:{hook_line}:19: notify.targets.0.secret_env: "
+        "the part after whsec_ is not base64",
+        f"error: trainmaster.yaml:{slack_line}:19: notify.targets.1.secret_env: "
+        "environment variable SLACK_TOKEN is not set",
+    ]
+    monkeypatch.setenv("OPS_HOOK_SECRET", SECRET)
+    monkeypatch.setenv("SLACK_TOKEN", "xoxb-1-2-abcdef")
+    assert cli("notify", "check").code == 0
+
+
+def test_no_writer_outlives_its_command(cli, tmp_path, hook: Receiver, secret) -> None:  # type: ignore[no-untyped-def]
+    from trainmaster.audit.log import _hooks
+
+    with_targets(tmp_path, webhook_targets(hook.url))
+    assert cli("--actor", "captain", "train", "cut").code == 0  # opened the store
+    assert _hooks == []
+    check = cli("authz", "check", "--action", "rollback", "--stage", "prod", "--reason", "p95 up")
+    assert check.code == 0, check.err  # a command that builds the App without opening the store
+    assert _hooks == []
+
+
+def test_prune_removes_old_delivered_messages_only(cli, tmp_path, hook: Receiver, secret) -> None:  # type: ignore[no-untyped-def]
+    with_targets(tmp_path, webhook_targets(hook.url))
+    assert cli("--actor", "captain", "train", "cut").code == 0  # one message, sent
+    assert json.loads(cli("--json", "notify", "prune", "--older-than", "1h").out)["messages"] == 0
+    planned = json.loads(cli("--json", "notify", "prune", "--older-than", "0s", "--dry-run").out)
+    assert planned["messages"] == 1 and len(json.loads(cli("--json", "notify", "list").out)) == 1
+    assert cli("notify", "prune", "--older-than", "0s").code == 0
+    assert json.loads(cli("--json", "notify", "list").out) == []
+    log = json.loads(cli("--json", "audit", "log", "--action", "notify.prune").out)
+    assert [e["payload"]["removed"] for e in log] == [1]
+    assert cli("notify", "prune", "--older-than", "soon").code == 2

@@ -142,3 +142,23 @@ def test_a_claimed_message_is_not_sent_twice_at_once(
         [message] = due(session, T0)
         assert claim(session, message, timedelta(minutes=1), T0)
     assert deliverer.run().sent == [] and hook.received == []  # leased to someone else
+
+
+def test_a_bounded_run_cuts_a_slow_attempt_short_and_keeps_the_message(
+    store: Store, tmp_path: Path, hook: Receiver, secret: str
+) -> None:
+    deliverer, _clock, mid = setup(store, tmp_path, hook.url)
+    hook.answers = [Answer(200, delay=3.0)]
+    report = deliverer.run(within=0.3)  # after a command: its budget, not the 1s timeout
+    assert report.retrying == [mid]
+    error = state_of(store, mid)[3]
+    assert error.startswith("no answer within 0.") and error.endswith("s"), error
+
+
+def test_a_message_for_a_target_no_longer_in_the_policy_is_a_dead_letter(
+    store: Store, tmp_path: Path, hook: Receiver, secret: str
+) -> None:
+    deliverer, _clock, mid = setup(store, tmp_path, hook.url)
+    deliverer.targets.clear()  # as if the policy dropped the target after the event
+    assert deliverer.run().dead == [mid]
+    assert state_of(store, mid)[3] == "target no longer in the policy" and hook.received == []

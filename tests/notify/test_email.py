@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,6 +25,7 @@ from trainmaster.config.seed import seed_policy_text
 from trainmaster.notify.deliver import send_message
 from trainmaster.notify.samples import sample_events
 
+PASSWORD = "correct horse battery staple"
 SAMPLES = sample_events(parse_policy(seed_policy_text("acme", "maestro")))
 
 
@@ -62,6 +64,14 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[tuple[bytes, bool]] = []  # (content, over TLS)
         self.replies: list[str] = []
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        self.logins.append((data.login, data.password))
+        # handled=False: the server answers 535 itself (handled=True would leave it to us)
+        return AuthResult(success=data.password == PASSWORD.encode(), handled=False)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.replies:
@@ -80,7 +90,13 @@ def smtp(tmp_path: Path) -> Iterator[tuple[Mailbox, int, Path]]:
         port = s.getsockname()[1]
     box = Mailbox()
     controller = Controller(
-        box, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+        box,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=box.authenticate,
+        auth_require_tls=True,
     )
     controller.start()
     try:
@@ -89,7 +105,7 @@ def smtp(tmp_path: Path) -> Iterator[tuple[Mailbox, int, Path]]:
         controller.stop()
 
 
-def target(port: int, cert: Path, starttls: bool = True) -> NotifyTarget:
+def target(port: int, cert: Path, starttls: bool = True, **smtp: object) -> NotifyTarget:
     return NotifyTarget.model_validate(
         {
             "name": "mail",
@@ -102,6 +118,7 @@ def target(port: int, cert: Path, starttls: bool = True) -> NotifyTarget:
                 "to": ["oncall@example.com", "captain@example.com"],
                 "ca_file": str(cert),
                 "starttls": starttls,
+                **smtp,
             },
         }
     )
@@ -151,3 +168,15 @@ def test_a_relay_with_an_untrusted_certificate_is_not_sent_to(
     attempt = send_message(target(port, other), None, "msg_abc", SAMPLES[0])
     assert not attempt.ok and attempt.error.startswith("SMTP: SSLCertVerificationError")
     assert box.messages == []
+
+
+def test_the_password_is_sent_only_after_starttls_and_a_wrong_one_is_permanent(
+    smtp: tuple[Mailbox, int, Path],
+) -> None:
+    box, port, cert = smtp
+    mail = target(port, cert, username="trainmaster")
+    assert send_message(mail, PASSWORD, "msg_1", SAMPLES[2]).ok
+    assert box.logins == [(b"trainmaster", PASSWORD.encode())] and len(box.messages) == 1
+    refused = send_message(mail, "wrong password", "msg_2", SAMPLES[2])
+    assert (refused.ok, refused.temporary, refused.error) == (False, False, "SMTP 535")
+    assert len(box.messages) == 1

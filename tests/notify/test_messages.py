@@ -4,6 +4,7 @@ by slack_sdk's own models), the Teams Adaptive Card envelope, email text."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -82,3 +83,38 @@ def test_the_announcement_carries_the_seed_template_fields() -> None:
     fields = dict(summarize(SAMPLES[0]).fields)
     assert set(fields) >= {"Impact", "Risk & rollback", "Owner & on-call", "Migrations & flags"}
     assert fields["Risk & rollback"].startswith("risk low; trainmaster rollback")
+
+
+ADAPTIVE_CARDS = ROOT / ".cache/adaptivecards/package/dist/adaptivecards.js"
+
+
+def adaptive_card_problems(cards: list[dict[str, object]]) -> list[list[str]]:
+    """Parse with Microsoft's Adaptive Cards library (`make servers` fetches it)."""
+    assert ADAPTIVE_CARDS.exists(), "run `make servers` (fetches the adaptivecards npm package)"
+    done = subprocess.run(
+        ["node", str(Path(__file__).with_name("adaptive_cards.js")), str(ADAPTIVE_CARDS)],
+        input=json.dumps(cards),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    problems: list[list[str]] = json.loads(done.stdout)
+    return problems
+
+
+def test_teams_cards_parse_cleanly_with_the_adaptive_cards_library() -> None:
+    cards = [teams_message(e)["attachments"][0]["content"] for e in SAMPLES]
+    linked = json.loads(json.dumps(SAMPLES[2]))
+    linked["data"]["link"] = "https://trainmaster.example.com/trains/v1"
+    cards.append(teams_message(linked)["attachments"][0]["content"])
+    assert adaptive_card_problems(cards) == [[] for _ in cards]
+
+
+def test_the_adaptive_cards_check_catches_a_bad_card() -> None:
+    card = teams_message(SAMPLES[0])["attachments"][0]["content"]
+    card["body"][0]["weight"] = "Boldest"
+    card["actions"] = [{"type": "Action.OpenUrl", "title": "Open the train"}]
+    assert adaptive_card_problems([card]) == [
+        ['Invalid value "Boldest" for property "weight".', 'Property "url" must be set.']
+    ]

@@ -78,3 +78,21 @@ def test_a_valid_section_routes_by_events_lanes_and_stages() -> None:
         ["prod"],
     )
     assert target.timeout.total_seconds() == 2 and target.max_attempts == 8
+
+
+def test_the_documented_example_is_a_valid_policy_section() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "notifications.md").read_text()
+    block = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("notify:\n")
+    section = block.removeprefix("notify:\n")
+    policy = parse_policy(policy_with(section))
+    assert [t.type for t in policy.notify.targets] == [
+        "webhook",
+        "slack",
+        "slack",
+        "teams",
+        "email",
+    ]
+    assert policy.notify.web_url == "https://trainmaster.example.com"

@@ -115,4 +115,5 @@ def test_which_audit_actions_cause_which_events() -> None:
     )
     assert kinds_for(cause("train.rolled_back"), done) == ("train.rolled_back",)
     assert kinds_for(cause("approve"), waiting) == ()
+    assert kinds_for(cause("approval.requested", reminder=2), waiting) == ("approval.requested",)
     assert kinds_for(cause("governance.drift", repos=["a/b"]), None) == ("drift.detected",)

@@ -76,3 +76,55 @@ def test_delivery_is_signed_and_verifies_with_the_reference_library(
     again = Deliverer(notify_rig.policy, notify_policy[1], notify_rig.store).run()
     assert again.sent == [] and len(hook.received) == 7
     assert json.loads(hook.received[0].body)["id"].startswith("evt_")
+
+
+def events_in_outbox(rig: Rig) -> list[dict[str, object]]:
+    with rig.store.transaction() as session:
+        return [m.event for m in reversed(listing(session))]
+
+
+def test_a_failed_verification_is_a_gate_failed_event(notify_rig: Rig) -> None:
+    captain = notify_rig.service("captain")
+    captain.cut()
+    captain.record_artifact("v1.1.0", DIGEST_A)
+    captain.deploy("v1.1.0", "stage")
+    notify_rig.verifier.verdicts["error-rate"] = "fail"
+    captain.verify("v1.1.0", "stage")
+    failed = [e for e in events_in_outbox(notify_rig) if e["type"] == "gate.failed"]
+    assert len(failed) == 1
+    data = failed[0]["data"]
+    assert data["stage"] == "stage"  # type: ignore[index]
+    assert [g["name"] for g in data["failing"]] == ["error-rate"]  # type: ignore[index]
+    assert not [e for e in events_in_outbox(notify_rig) if e["type"] == "approval.requested"]
+
+
+def test_an_approval_request_says_who_may_approve_and_what_is_missing(notify_rig: Rig) -> None:
+    captain = notify_rig.service("captain")
+    captain.cut()
+    captain.record_artifact("v1.1.0", DIGEST_A)
+    captain.deploy("v1.1.0", "stage")
+    captain.verify("v1.1.0", "stage")
+    [request] = [e for e in events_in_outbox(notify_rig) if e["type"] == "approval.requested"]
+    approval = request["data"]["approval"]  # type: ignore[index]
+    assert approval["quorum"] == 1 and approval["missing"] == 1 and approval["approved_by"] == []
+    assert approval["author_excluded"] is True
+    assert set(request["data"]["gates"].values()) == {"pass"}  # type: ignore[index]
+    assert request["data"]["train"]["lane"] == "scheduled"  # type: ignore[index]
+
+
+def test_a_reminder_from_the_job_runner_asks_again_once_per_reminder(notify_rig: Rig) -> None:
+    from trainmaster.audit.log import append_event
+
+    captain = notify_rig.service("captain")
+    captain.cut()
+    captain.record_artifact("v1.1.0", DIGEST_A)
+    captain.deploy("v1.1.0", "stage")
+    captain.verify("v1.1.0", "stage")
+    for n in (1, 1, 2):  # the jobs handler's audit action; reminder 1 seen twice
+        with notify_rig.store.transaction() as session:
+            append_event(session, actor="trainmaster-bot", action="approval.requested",
+                         target="train/v1.1.0/stage", reason="approval reminder",
+                         payload={"reminder": n})  # fmt: skip
+    requests = [e for e in events_in_outbox(notify_rig) if e["type"] == "approval.requested"]
+    assert len(requests) == 3  # the first request, reminders 1 and 2
+    assert len({e["id"] for e in requests}) == 3

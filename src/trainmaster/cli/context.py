@@ -70,9 +70,7 @@ class Context:
         if self.policy.notify.targets:  # else no store: a command that read nothing makes none
             from trainmaster.notify.wiring import deliver_after  # notify: outbox (issue 20)
 
-            opened = self._app.opened_store()
-            if opened is not None:
-                deliver_after(self.policy, self.policy_path, opened)
+            deliver_after(self.policy, self.policy_path, self._app.opened_store())
         self._app.close()
 
 

@@ -90,6 +90,66 @@ def retry_cmd(
     console().print(f"{message} is pending again")
 
 
+@notify_app.command("prune")
+def prune_cmd(
+    typer_ctx: typer.Context,
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Delivered longer ago than this (e.g. 30d).")
+    ] = "30d",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count; remove nothing.")] = False,
+) -> None:
+    """Remove delivered messages older than --older-than (dead letters and pending stay);
+    audited as notify.prune."""
+    from datetime import UTC, datetime
+
+    from trainmaster.audit.log import append_event
+    from trainmaster.config.durations import parse_duration
+    from trainmaster.notify.outbox import remove, sent_before
+
+    try:
+        age = parse_duration(older_than)
+    except ValueError as e:
+        raise UsageError(f"--older-than: {e}") from e
+    state = ctx(typer_ctx)
+    cutoff = datetime.now(UTC) - age
+    with state.store().transaction() as session:
+        ids = sent_before(session, cutoff)
+        if ids and not dry_run:
+            remove(session, ids)
+            append_event(session, actor=state.actor, action="notify.prune", target="notify/outbox",
+                         reason=f"delivered more than {older_than} ago",
+                         payload={"removed": len(ids), "before": cutoff.isoformat()})  # fmt: skip
+    verb = "would remove" if dry_run else "removed"
+    if state.json_output:
+        emit_json({"dry_run": dry_run, "messages": len(ids), "before": cutoff.isoformat()})
+    else:
+        console().print(f"{verb} {len(ids)} delivered message(s) older than {older_than}")
+
+
+@notify_app.command("check")
+def check_cmd(typer_ctx: typer.Context) -> None:
+    """Read and check every target's secret now (CI, before a train): exit 2 naming each bad
+    one's file:line; the secrets themselves are never shown."""
+    from trainmaster.errors import PolicyError
+    from trainmaster.notify.secrets import target_secret
+
+    state = ctx(typer_ctx)
+    problems: list[str] = []
+    for index, target in enumerate(state.policy.notify.targets):
+        try:
+            target_secret(target, index, state.policy_path)
+        except PolicyError as e:
+            problems.append(e.message)
+    if problems:
+        raise PolicyError(problems[0], details=problems)
+    if state.json_output:
+        emit_json({"targets": [t.name for t in state.policy.notify.targets], "ok": True})
+    else:
+        console().print(
+            f"{len(state.policy.notify.targets)} notify target(s): secrets present and well-formed"
+        )
+
+
 @notify_app.command("test")
 def test_cmd(
     typer_ctx: typer.Context,

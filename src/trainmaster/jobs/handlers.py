@@ -34,7 +34,14 @@ def handlers(work: Work) -> dict[str, Handler]:
         "train.stage": lambda ctx: _with(work, ctx, deploy_stages),
         "gate.watch": lambda ctx: _with(work, ctx, watch_stage),
         "approval.remind": lambda ctx: _with(work, ctx, remind),
+        "notify.deliver": lambda ctx: _with(work, ctx, _deliver),  # notify (issue 20)
     }
+
+
+def _deliver(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    from trainmaster.notify.jobs import deliver_job
+
+    return deliver_job(backends, ctx)
 
 
 Step = Callable[["Backends", JobContext], Mapping[str, Any]]

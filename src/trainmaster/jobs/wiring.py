@@ -35,11 +35,12 @@ def work_for(policy: Policy, store: Store, base_dir: Path, repo_path: Path) -> W
 
 def planner_for(policy: Policy, store: Store) -> Planner:
     def plan(now: datetime) -> list[JobSpec]:
+        from trainmaster.notify.jobs import deliver_jobs  # notify (issue 20): the outbox
         from trainmaster.store.jobs import train_snapshots
 
         with store.transaction() as session:
             trains = train_snapshots(session, now - RECENT)
-        return wanted(policy, trains, now)
+        return [*wanted(policy, trains, now), *deliver_jobs(policy, store, now)]
 
     return plan
 

@@ -63,20 +63,24 @@ class Deliverer:
         self._client: httpx.Client | None = None
 
     def run(self, *, within: float | None = None, limit: int = 500) -> DeliveryReport:
-        """Attempt every due message once; with `within`, start no attempt after that many
-        seconds (what is left stays pending for the next run)."""
+        """Attempt every due message once. With `within`, the run ends after about that many
+        seconds: no attempt starts later, and none waits past it for an answer (a cut-short
+        attempt is a timeout, retried later); what is left stays pending for the next run."""
         report = DeliveryReport()
-        started = time.monotonic()
+        deadline = None if within is None else time.monotonic() + within
         with self.store.transaction() as session:
             todo = due(session, self.now(), limit)
         with httpx.Client(follow_redirects=False, trust_env=False) as self._client:
             for message in todo:
-                if within is not None and time.monotonic() - started > within:
+                budget = None if deadline is None else deadline - time.monotonic()
+                if budget is not None and budget <= 0:
                     break
-                self.attempt(message, report)
+                self.attempt(message, report, budget)
         return report
 
-    def attempt(self, message: Message, report: DeliveryReport) -> None:
+    def attempt(
+        self, message: Message, report: DeliveryReport, budget: float | None = None
+    ) -> None:
         found = self.targets.get(message.target)
         if found is None:
             self._record(message, Attempt(False, False, "target no longer in the policy"), report)
@@ -93,7 +97,7 @@ class Deliverer:
             result = Attempt(False, True, secret.message)
         else:
             result = send_message(
-                target, secret, message.id, message.event, self.slack_api, self._client
+                target, secret, message.id, message.event, self.slack_api, self._client, budget
             )
         self._record(message, result, report, target)
 
@@ -141,9 +145,12 @@ def send_message(
     event: Mapping[str, Any],
     slack_api: str = SLACK_API,
     client: httpx.Client | None = None,
+    budget: float | None = None,
 ) -> Attempt:
-    """One attempt to one target."""
+    """One attempt to one target, waiting at most its timeout (or the budget, when shorter)."""
     timeout = target.timeout.total_seconds()
+    if budget is not None:
+        timeout = max(min(timeout, budget), 0.1)
     if target.type == "email":
         from trainmaster.notify.email import email_message, send_email
 

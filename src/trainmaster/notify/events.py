@@ -35,6 +35,13 @@ class Cause:
         parts = self.target.split("/")
         return parts[2] if len(parts) > 2 and parts[0] == "train" else ""
 
+    @property
+    def subject_stage(self) -> str:
+        """The stage, also for causes outside a train (a rollout or a watch names it itself)."""
+        plan = self.payload.get("plan")
+        named = self.payload.get("stage") or (plan.get("stage") if isinstance(plan, dict) else "")
+        return self.stage or str(named or "")
+
 
 @dataclass(frozen=True)
 class Facts:
@@ -50,6 +57,7 @@ class Facts:
     gates: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # latest per gate
     announcement: Mapping[str, Any] | None = None
     link: str | None = None  # the train's page, when the web UI's address is known
+    rollback: Mapping[str, Any] | None = None  # a rollback outside a train: from and to digests
 
 
 def kinds_for(cause: Cause, train: TrainState | None) -> tuple[str, ...]:
@@ -58,11 +66,17 @@ def kinds_for(cause: Cause, train: TrainState | None) -> tuple[str, ...]:
         return ("train.scheduled",)
     if cause.action == "governance.drift":
         return ("drift.detected",)
+    if cause.action == "rollback" and not cause.target.startswith("train/"):
+        # `rollout undo` by a person, or a watch's own rollback (hook.py drops the one a
+        # train already told: a watch that rolled back through the train)
+        return ("train.rolled_back",)
     return _train_kinds(cause, train) if train is not None else ()
 
 
 def _train_kinds(cause: Cause, train: TrainState) -> tuple[str, ...]:
     action, verdict = cause.action, cause.payload.get("verdict")
+    if action == "approval.requested":  # a reminder from the job runner: ask again
+        return ("approval.requested",)
     if action == "train.verify" and verdict == "pass":
         view = train.stage(cause.stage)
         needs = view.status is StageStatus.AWAITING_APPROVAL and _quorum(train, cause.stage) > 0
@@ -88,7 +102,7 @@ def event_for(kind: str, cause: Cause, facts: Facts) -> dict[str, Any]:
     train = facts.train
     if train is not None:
         data["train"] = _train(train, facts)
-    data["stage"] = cause.stage or None
+    data["stage"] = cause.subject_stage or None
     data["actor"] = cause.actor
     data["reason"] = cause.reason
     data["link"] = facts.link
@@ -107,7 +121,8 @@ def event_id(kind: str, cause: Cause, facts: Facts) -> str:
         about = {
             "train.scheduled": train.id,
             "train.released": train.id,
-            "approval.requested": f"{train.id}/{cause.stage}/{view.digest}/{view.attempt}",
+            "approval.requested": f"{train.id}/{cause.stage}/{view.digest}/{view.attempt}"
+            + (f"/reminder:{cause.payload['reminder']}" if cause.payload.get("reminder") else ""),
             "train.promoted": f"{train.id}/{cause.stage}/{view.digest}",
             "train.rolled_back": f"{train.id}/{cause.stage}/{view.attempt}",
         }.get(kind, f"{train.id}/seq:{cause.seq}")
@@ -195,18 +210,26 @@ def _failing(facts: Facts) -> list[dict[str, Any]]:
 
 
 def _rolled_back(cause: Cause, facts: Facts) -> dict[str, Any]:
-    assert facts.train is not None
-    view = facts.train.stage(cause.stage)
     failing = _failing(facts)
     first = failing[0] if failing else {}
+    if facts.train is not None:
+        view = facts.train.stage(cause.stage)
+        moved = {"from_digest": view.digest, "serving_digest": view.note or view.previous_digest}
+        why = first.get("reason") or view.note or cause.reason
+    else:
+        known = facts.rollback or {}
+        moved = {
+            "from_digest": known.get("from_digest"),
+            "serving_digest": known.get("serving_digest"),
+        }
+        why = first.get("reason") or cause.reason
     return {
         "rollback": {
             "criterion": first.get("name"),
             "value": first.get("value"),
             "threshold": first.get("threshold"),
-            "why": first.get("reason") or view.note or cause.reason,
-            "from_digest": view.digest,
-            "serving_digest": view.note or view.previous_digest,
+            "why": why,
+            **moved,
         },
         "failing": failing,
     }

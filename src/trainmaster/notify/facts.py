@@ -41,7 +41,7 @@ def facts_for(
     project = policy.project
     base = Facts(project=project.name, owner=project.owner, pager=project.pager, train=None)
     if found is None:
-        return base
+        return _outside_a_train(session, cause, base) if "train.rolled_back" in kinds else base
     train, row = found
     link = (
         policy.notify.web_url.rstrip("/") + f"/trains/{train.id}" if policy.notify.web_url else None
@@ -64,11 +64,15 @@ def facts_for(
     )
 
 
-def latest_gates(session: Session, train_id: str, stage: str) -> dict[str, dict[str, Any]]:
-    """The latest result of each gate of one stage of one train (its stored evidence)."""
+def latest_gates(session: Session, train_id: str | None, stage: str) -> dict[str, dict[str, Any]]:
+    """The latest result of each gate of one stage of one train, or of no train (a watch run
+    on its own), with its stored evidence."""
+    of_train = (
+        GateResultRow.train_id.is_(None) if train_id is None else GateResultRow.train_id == train_id
+    )
     rows = session.execute(
         select(GateResultRow)
-        .where(GateResultRow.train_id == train_id, GateResultRow.stage == stage)
+        .where(of_train, GateResultRow.stage == stage)
         .order_by(GateResultRow.evaluated_at, GateResultRow.id)
     ).scalars()
     latest: dict[str, dict[str, Any]] = {}
@@ -124,3 +128,46 @@ def _serving(session: Session) -> str | None:
         .order_by(TrainRow.updated_at.desc())
         .limit(1)
     ).scalar_one_or_none()
+
+
+def _outside_a_train(session: Session, cause: Cause, base: Facts) -> Facts:
+    """A rollback no train recorded: a person's `rollout undo`, or a watch run on its own. The
+    watch's checkpoint row says what it rolled back from and what serves now."""
+    from dataclasses import replace
+
+    from trainmaster.gates.watch_state import GateWatchRow
+
+    key = cause.payload.get("watch")
+    if not isinstance(key, str):
+        return base  # a person's undo: their reason is the why; no criterion
+    row = session.get(GateWatchRow, key)
+    told = cause.payload.get("plan")
+    plan = {**(told if isinstance(told, dict) else {}), **(json.loads(row.plan) if row else {})}
+    moved = {"from_digest": plan.get("from_image"), "serving_digest": plan.get("restored_image")}
+    gates = latest_gates(session, None, cause.subject_stage)
+    return replace(base, gates=gates, rollback=moved)
+
+
+def told_by_a_train(session: Session, cause: Cause) -> bool:
+    """A watch that rolled back through the train (`gate watch --train`, the demo, the job
+    runner): the train recorded `train.rolled_back` for this stage after the watch started, and
+    that event already notified."""
+    from trainmaster.store.models import AuditEventRow
+
+    if "watch" not in cause.payload:
+        return False
+    started = session.execute(
+        select(AuditEventRow.seq)
+        .where(AuditEventRow.action == "gate.watch.start", AuditEventRow.target == cause.target)
+        .where(AuditEventRow.seq < cause.seq)
+        .order_by(AuditEventRow.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    told = session.execute(
+        select(AuditEventRow.seq)
+        .where(AuditEventRow.action == "train.rolled_back")
+        .where(AuditEventRow.target.like(f"train/%/{cause.subject_stage}"))
+        .where(AuditEventRow.seq > (started or 0), AuditEventRow.seq < cause.seq)
+        .limit(1)
+    ).scalar_one_or_none()
+    return told is not None

@@ -25,10 +25,12 @@ CAUSES = frozenset(
         "train.cut",
         "train.hotfix",
         "train.verify",
+        "approval.requested",  # the job runner's reminder (jobs/handlers.py: remind)
         "train.auto_rollback",
         "promote",
         "train.promoted",
         "train.rolled_back",
+        "rollback",  # outside a train: `rollout undo`, a watch on its own
         "governance.drift",
     }
 )
@@ -41,12 +43,12 @@ class OutboxWriter:
     def __call__(self, session: Session, audit: AuditEvent) -> None:
         if audit.action not in CAUSES:
             return
-        from trainmaster.notify.facts import facts_for, train_of
+        from trainmaster.notify.facts import facts_for, told_by_a_train, train_of
 
         cause = cause_of(audit)
         found = train_of(session, self.policy, cause)
         kinds = kinds_for(cause, found[0] if found else None)
-        if not kinds:
+        if not kinds or (found is None and told_by_a_train(session, cause)):
             return
         facts = facts_for(session, self.policy, self.base_dir, cause, found, kinds)
         now = datetime.now(UTC)

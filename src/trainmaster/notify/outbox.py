@@ -119,6 +119,16 @@ def due(session: Session, now: datetime, limit: int = 100) -> list[Message]:
     return [_message(r) for r in rows]
 
 
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending message is due (a leased one: when its lease ends)."""
+    from sqlalchemy import func
+
+    found = session.execute(
+        select(func.min(OutboxRow.next_attempt_at)).where(OutboxRow.status == PENDING)
+    ).scalar_one_or_none()
+    return _utc(found) if found is not None else None
+
+
 def claim(session: Session, message: Message, lease: timedelta, now: datetime) -> bool:
     """Take the message for one attempt; False when another deliverer took it first."""
     result = session.execute(
@@ -169,3 +179,23 @@ def requeue(session: Session, message_id: str, now: datetime) -> bool:
         return False
     row.status, row.attempts, row.next_attempt_at, row.last_error = PENDING, 0, now, ""
     return True
+
+
+def sent_before(session: Session, cutoff: datetime) -> list[str]:
+    """Ids of messages delivered before `cutoff` (what `notify prune` removes)."""
+    rows = session.execute(
+        select(OutboxRow.id).where(OutboxRow.status == SENT, OutboxRow.sent_at < cutoff)
+    ).scalars()
+    return list(rows)
+
+
+def remove(session: Session, ids: list[str]) -> int:
+    from sqlalchemy import delete
+
+    removed = 0
+    for start in range(0, len(ids), 500):  # bounded IN lists
+        result = session.execute(
+            delete(OutboxRow).where(OutboxRow.id.in_(ids[start : start + 500]))
+        )
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    return removed

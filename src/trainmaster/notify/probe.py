@@ -42,8 +42,10 @@ def payload(target: NotifyTarget, event: dict[str, Any]) -> Any:
 
         return teams_message(event)
     if target.type == "email":
-        from trainmaster.notify.render import plain, summarize
+        from trainmaster.notify.email import email_message
 
-        summary = summarize(event)
-        return {"subject": f"[trainmaster] {summary.title}", "text": plain(summary)}
+        assert target.smtp is not None
+        mail = email_message(target.smtp, message_id(event["id"], target.name), event)
+        parts = {p.get_content_subtype(): p.get_content() for p in mail.iter_parts()}
+        return {"subject": mail["Subject"], "to": mail["To"], **parts}
     return event

@@ -24,6 +24,7 @@ from trainmaster.notify.teams import teams_message
 
 SLACK_API = "https://slack.com/api/chat.postMessage"
 TEMPORARY_STATUS = frozenset({408, 425, 429})
+REPLY_MAX = 64 * 1024  # bytes of an answer read; Slack's API answer is far smaller
 
 
 @dataclass(frozen=True)
@@ -86,34 +87,46 @@ def post(
     own = client is None
     http = client or httpx.Client(follow_redirects=False, trust_env=False)
     try:
-        response = http.post(
-            request.url, content=request.body, headers=request.headers, timeout=timeout
-        )
+        with http.stream(
+            "POST", request.url, content=request.body, headers=request.headers, timeout=timeout
+        ) as response:
+            body = _bounded(response)
     except httpx.TimeoutException:
-        return Attempt(False, True, f"no answer within {timeout:g}s")
+        return Attempt(False, True, f"no answer within {timeout:.3g}s")
     except httpx.HTTPError as e:
         return Attempt(False, True, f"cannot reach the target: {type(e).__name__}")
     finally:
         if own:
             http.close()
-    return outcome(response, slack_api_reply=slack_api_reply)
+    return outcome(response, body, slack_api_reply=slack_api_reply)
 
 
-def outcome(response: httpx.Response, *, slack_api_reply: bool = False) -> Attempt:
+def _bounded(response: httpx.Response) -> bytes:
+    """The answer's first REPLY_MAX bytes: only Slack's API answer is read (a small JSON
+    object); a receiver answering with megabytes costs nothing beyond that."""
+    kept = bytearray()
+    for chunk in response.iter_bytes():
+        kept += chunk[: REPLY_MAX - len(kept)]
+        if len(kept) >= REPLY_MAX:
+            break
+    return bytes(kept)
+
+
+def outcome(response: httpx.Response, body: bytes, *, slack_api_reply: bool = False) -> Attempt:
     status = response.status_code
     asked = retry_after(response.headers.get("retry-after"), datetime.now(UTC))
     if 200 <= status < 300:
-        return _slack_api(response) if slack_api_reply else Attempt(True)
+        return _slack_api(body) if slack_api_reply else Attempt(True)
     reason = f"HTTP {status}"
     if status in TEMPORARY_STATUS or status >= 500:
         return Attempt(False, True, reason, asked)
     return Attempt(False, False, f"{reason} (permanent: the receiver refused this request)")
 
 
-def _slack_api(response: httpx.Response) -> Attempt:
+def _slack_api(body: bytes) -> Attempt:
     """chat.postMessage answers 200 with `ok: false` and an error code on failure."""
     try:
-        reply = response.json()
+        reply = json.loads(body)
     except ValueError:
         return Attempt(False, True, "Slack answered with something other than JSON")
     if isinstance(reply, dict) and reply.get("ok") is True:

@@ -16,21 +16,21 @@ log = logging.getLogger(__name__)
 
 def attach(policy: Policy, policy_path: Path) -> None:
     """From now on, audit events of this process write their notifications to the outbox."""
-    if policy.notify.targets:
-        from trainmaster.notify.hook import install
+    from trainmaster.notify.hook import install
 
-        install(policy, policy_path.resolve().parent)
+    install(policy, policy_path.resolve().parent)  # without targets: removes an earlier one
 
 
-def deliver_after(policy: Policy, policy_path: Path, store: Store) -> None:
+def deliver_after(policy: Policy, policy_path: Path, store: Store | None) -> None:
     """The command is over: stop writing, then deliver what is due, for at most
     `notify.deliver_after_command`; never fail the command (what is left is delivered by the
-    next run or `trainmaster notify deliver`)."""
-    if not policy.notify.targets:
-        return
+    next run or `trainmaster notify deliver`). `store` None: the command never opened it, so it
+    wrote nothing, and closing must not create one."""
     from trainmaster.notify.hook import uninstall
 
     uninstall()
+    if store is None or not policy.notify.targets:
+        return
     from trainmaster.errors import TrainmasterError
     from trainmaster.notify.deliver import Deliverer
 
