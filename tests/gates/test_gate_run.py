@@ -50,7 +50,7 @@ def test_healthy_service_passes_every_gate_even_without_any_5xx_series(cli, gold
     assert signals["error-rate"]["value"] == 0.0
     assert signals["p95-latency"]["threshold"] == 1.5
     assert signals["p95-latency"]["window"] == "5m"
-    assert len(signals["p95-latency"]["points"]) == 10  # the last 5m at 30s: (t-5m, t]
+    assert len(signals["p95-latency"]["points"]) == 11  # [t-5m, t] at 30s, as a for: 5m alert
     assert "http_request_duration_seconds_bucket" in signals["p95-latency"]["query"]
     assert body["evaluated_at"] == AT
 

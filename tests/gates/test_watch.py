@@ -247,5 +247,5 @@ def test_a_sustained_window_beyond_prometheus_resolution_is_a_policy_error(seed_
     signal = Signal.model_validate(
         {"kind": "sustained", "query": "up", "threshold": 1, "for": "3d", "step": "15s"}
     )
-    with pytest.raises(PolicyError, match=r"signals\.long: for/step is 17280 points"):
+    with pytest.raises(PolicyError, match=r"signals\.long: for/step is 17281 points"):
         plan_query("long", signal, Variables("s", "n"), T0)

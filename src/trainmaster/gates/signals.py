@@ -24,8 +24,10 @@ MAX_POINTS = 11_000  # Prometheus refuses range queries with more points per ser
 
 
 def steps_in(span: timedelta, step: timedelta) -> int:
-    """Whole steps in a span (tolerant of float error: 5m / 30s is 10, not 9.999)."""
-    return max(1, math.floor(span / step + 1e-9))
+    """Evaluation steps until a `for: span` alert evaluated every `step` fires: the first
+    evaluation at or after ActiveAt + span, so a span that is not a whole number of steps rounds
+    up (tolerant of float error: 5m / 30s is 10, not 10.000001)."""
+    return max(0, math.ceil(span / step - 1e-9))
 
 
 def plan_query(
@@ -54,12 +56,12 @@ def plan_query(
     count = HISTORY
     if signal.kind is SignalKind.SUSTAINED:
         needed = steps_in(span, step)
-        if needed >= MAX_POINTS:
+        if needed + 1 >= MAX_POINTS:
             raise PolicyError(
-                f"signals.{name}: for/step is {needed} points; Prometheus answers at most "
+                f"signals.{name}: for/step is {needed + 1} points; Prometheus answers at most "
                 f"{MAX_POINTS - 1} per series: use a longer step"
             )
-        count = min(needed * 3 // 2, MAX_POINTS - 1)
+        count = min(max(needed * 3 // 2, needed, HISTORY), MAX_POINTS - 2)
     return query, end - count * step.total_seconds(), step
 
 
