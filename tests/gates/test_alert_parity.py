@@ -19,7 +19,7 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -30,8 +30,8 @@ from tests.prometheus_server import Samples, _binary, _number, prometheus_with
 from trainmaster.adapters.prometheus import PrometheusMetrics
 from trainmaster.config import parse_policy
 from trainmaster.config.model import Policy, Signal, SignalKind
-from trainmaster.gates.queries import Variables, fill
-from trainmaster.gates.signals import evaluate_signal
+from trainmaster.gates.queries import Scope
+from trainmaster.gates.signals import evaluate_signal, plan_query
 from trainmaster.gates.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,22 +109,27 @@ def _sustained(policy: Policy) -> dict[str, Signal]:
     return {n: s for n, s in policy.signals.items() if s.kind is SignalKind.SUSTAINED}
 
 
-def _firing(url: str, name: str, signal: Signal, instants: list[float]) -> list[bool]:
+def _firing(
+    url: str, name: str, signal: Signal, scrape: timedelta, instants: list[float]
+) -> list[bool]:
     metrics = PrometheusMetrics(url)
-    variables = Variables("parity", "maestro")
+    scope = Scope("parity", "maestro")
 
     def fails(t: float) -> bool:
         at = datetime.fromtimestamp(t, UTC)
-        result = evaluate_signal(name, signal, metrics=metrics, at=at, variables=variables)
+        result = evaluate_signal(
+            name, signal, metrics=metrics, at=at, scope=scope, scrape_interval=scrape
+        )
         return result.verdict is Verdict.FAIL
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(fails, instants))
 
 
-def _rule(name: str, signal: Signal) -> dict[str, str]:
-    assert signal.query and signal.duration is not None
-    query = fill(signal.query, Variables("parity", "maestro"), signal.window, signal=name)
+def _rule(name: str, signal: Signal, scrape: timedelta) -> dict[str, str]:
+    """The alerting rule of the very query trainmaster sends."""
+    assert signal.duration is not None
+    query, _, _ = plan_query(name, signal, Scope("parity", "maestro"), BASE, scrape)
     return {
         "alert": name,
         "expr": f"({query}) {signal.comparison} {signal.threshold!r}",
@@ -150,15 +155,17 @@ def test_sustained_criteria_fire_when_prometheus_alerts_fire(
         for name, signal in signals.items():
             step = signal.step.total_seconds()
             offsets = [k * step for k in range(1, round(span / step) + 1)]
-            fired = _firing(url, name, signal, [BASE + o for o in offsets])
+            scrape = policy.metrics.scrape_interval
+            fired = _firing(url, name, signal, scrape, [BASE + o for o in offsets])
             # the data must exercise both sides: the breach, and the instants before it fires
             assert any(fired) and not all(fired), (name, fired)
-            _promtool_agrees(tmp_path / name, name, signal, samples, every, count, offsets, fired)
+            rule = _rule(name, signal, scrape)
+            _promtool_agrees(tmp_path / name, rule, signal, samples, every, count, offsets, fired)
 
 
 def _promtool_agrees(
     folder: Path,
-    name: str,
+    rule: dict[str, str],
     signal: Signal,
     samples: Samples,
     every: float,
@@ -167,10 +174,9 @@ def _promtool_agrees(
     fired: list[bool],
 ) -> None:
     folder.mkdir()
+    name = rule["alert"]
     step = signal.step.total_seconds()
-    rules = {
-        "groups": [{"name": "parity", "interval": f"{step:g}s", "rules": [_rule(name, signal)]}]
-    }
+    rules = {"groups": [{"name": "parity", "interval": f"{step:g}s", "rules": [rule]}]}
     (folder / "rules.yml").write_text(yaml.safe_dump(rules), encoding="utf-8")
     tests = {
         "rule_files": ["rules.yml"],

@@ -107,6 +107,18 @@ def test_saturation_sustained_ten_minutes_fails(cli, golden_prometheus):  # type
     assert result.code == 1
 
 
+def test_saturation_counts_each_container_once_not_cadvisors_pod_and_pause_series(
+    cli, golden_prometheus
+):  # type: ignore[no-untyped-def]
+    # cAdvisor reports a pod's CPU three times: per container, for the pause container
+    # (container="POD") and for the pod cgroup (no container label). Summing all of them
+    # would read this half-busy service as 100 % of its limit.
+    result, body = gate_run(cli, golden_prometheus, "busy", "--only", "saturation")
+    saturation = by_name(body)["saturation"]
+    assert result.code == 0 and saturation["verdict"] == "pass", saturation["reason"]
+    assert saturation["value"] == pytest.approx(0.5, rel=0.01)
+
+
 def test_zero_traffic_is_inconclusive_naming_each_signal(cli, golden_prometheus):  # type: ignore[no-untyped-def]
     result, body = gate_run(cli, golden_prometheus, "idle")
     assert result.code == 3

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, SignalKind
 from trainmaster.errors import UsageError
 from trainmaster.gates.inputs import GateInputs, LoadLimits
-from trainmaster.gates.queries import Variables
+from trainmaster.gates.queries import Scope
 from trainmaster.gates.result import GateReport, SignalResult
 from trainmaster.gates.signals import evaluate_signal, from_input
 
@@ -45,12 +45,12 @@ def evaluate_stage(
     service: str | None = None,
     inputs: GateInputs = GateInputs(),  # noqa: B008 - frozen, so a shared default is safe
     only: Collection[str] | None = None,
+    scope: Scope | None = None,
 ) -> GateReport:
-    """Every gate of `stage` (or the `only` subset) at instant `at`."""
-    services = [service] if service else [policy.stage(stage).service]
-    return evaluate_services(
-        policy, stage, services, metrics=metrics, at=at, inputs=inputs, only=only, prefix=False
-    )
+    """Every gate of `stage` (or the `only` subset) at instant `at`, for `scope` (default: the
+    whole of `service`, itself by default the stage's)."""
+    scope = scope or Scope(service or policy.stage(stage).service, policy.stage(stage).namespace)
+    return _evaluate(policy, stage, [(scope, "")], metrics, at, inputs, only)
 
 
 def evaluate_services(
@@ -65,22 +65,38 @@ def evaluate_services(
     prefix: bool = True,
 ) -> GateReport:
     """The stage's gates for several services in one run; results are named `service/gate`."""
+    namespace = policy.stage(stage).namespace
+    scopes = [(Scope(svc, namespace), f"{svc}/" if prefix else "") for svc in services]
+    return _evaluate(policy, stage, scopes, metrics, at, inputs, only)
+
+
+def _evaluate(
+    policy: Policy,
+    stage: str,
+    scopes: Sequence[tuple[Scope, str]],
+    metrics: Metrics | None,
+    at: datetime,
+    inputs: GateInputs,
+    only: Collection[str] | None,
+) -> GateReport:
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     gates = stage_gates(policy, stage, only)
-    namespace = policy.stage(stage).namespace
-    jobs = []
-    for svc in services:
-        variables = Variables(service=svc, namespace=namespace)
-        for gate in gates:
-            jobs.append((f"{svc}/{gate}" if prefix else gate, gate, variables))
+    jobs = [(prefix + gate, gate, scope) for scope, prefix in scopes for gate in gates]
+    scrape = policy.metrics.scrape_interval
 
-    def run(job: tuple[str, str, Variables]) -> SignalResult:
-        label, gate, variables = job
+    def run(job: tuple[str, str, Scope]) -> SignalResult:
+        label, gate, scope = job
         signal = policy.signals.get(gate)
         if signal is None:
             return _builtin(label, gate, inputs)
         result = evaluate_signal(
-            gate, signal, metrics=metrics, at=at, variables=variables, migrations=inputs.migrations
+            gate,
+            signal,
+            metrics=metrics,
+            at=at,
+            scope=scope,
+            migrations=inputs.migrations,
+            scrape_interval=scrape,
         )
         return result if label == gate else _renamed(result, label)
 
