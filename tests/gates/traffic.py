@@ -34,14 +34,15 @@ class Traffic:
     latency: Curve = field(default_factory=lambda: constant(0.3))
     cpu: Curve = field(default_factory=lambda: constant(0.3))  # cores; the limit is 1 core
     up: Callable[[float], bool] = field(default_factory=lambda: lambda _t: True)  # scraped?
+    pod_hash: str = "7d4b9"  # the rollouts-pod-template-hash of its one pod
 
 
 def record(
     samples: Samples, traffic: Traffic, start: float, end: float, every: float = 15.0
 ) -> None:
     """Integrate the curves from `start` to `end` and add one scrape every `every` seconds."""
-    job = {"job": traffic.service}
-    pod = {"namespace": traffic.namespace, "pod": f"{traffic.service}-7d4b9-x1"}
+    pod = {"namespace": traffic.namespace, "pod": f"{traffic.service}-{traffic.pod_hash}-x1"}
+    job = {"job": traffic.service, **pod}  # kube-prometheus adds the pod to the app's series
     ok = err = cpu = 0.0
     buckets = dict.fromkeys(BUCKETS, 0.0)
     total = 0.0

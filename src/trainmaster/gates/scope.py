@@ -62,11 +62,15 @@ def scope_for(
 
 
 def colour_of(rollout: RolloutState, image: str) -> str | None:
-    """Which colour runs `image`: the paused preview first (a preview being verified), then the
-    active one; None when neither does."""
-    if rollout.preview and rollout.preview == image:
+    """Which colour runs `image` (a reference, or a bare `sha256:` digest): the preview first
+    (a preview being verified), then the active one; None when neither does."""
+
+    def runs(reference: str | None) -> bool:
+        return bool(reference) and (reference == image or str(reference).endswith("@" + image))
+
+    if runs(rollout.preview):
         return "preview"
-    if rollout.stable and rollout.stable == image:
+    if runs(rollout.stable):
         return "active"
     return None
 
