@@ -1,25 +1,32 @@
 """Evaluating a stage's gates: metric signals through the metrics port (one query each, sent
-concurrently), the other gates from their inputs. Results are stored in `gate_results`."""
+concurrently; for several services one query per signal for all of them, see `gates.fleet`),
+the other gates from their inputs. Results are stored in `gate_results`."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, SignalKind
-from trainmaster.errors import UsageError
+from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, Signal, SignalKind
+from trainmaster.errors import ExternalError, PolicyError, UsageError
 from trainmaster.gates.inputs import GateInputs, LoadLimits
 from trainmaster.gates.queries import Scope
 from trainmaster.gates.result import GateReport, SignalResult
-from trainmaster.gates.signals import evaluate_signal, from_input
+from trainmaster.gates.signals import (
+    conclude,
+    evaluate_signal,
+    from_input,
+    plan_query,
+    unavailable,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from trainmaster.gates.port import Metrics
+    from trainmaster.gates.port import Metrics, Series
 
 PARALLEL_QUERIES = 8  # enough to hide Prometheus' per-query latency without flooding it
 
@@ -83,9 +90,12 @@ def _evaluate(
     gates = stage_gates(policy, stage, only)
     jobs = [(prefix + gate, gate, scope) for scope, prefix in scopes for gate in gates]
     scrape = policy.metrics.scrape_interval
+    fleet = fleet_results(policy, gates, scopes, metrics, at) if len(scopes) > 1 else {}
 
     def run(job: tuple[str, str, Scope]) -> SignalResult:
         label, gate, scope = job
+        if label in fleet:
+            return fleet[label]
         signal = policy.signals.get(gate)
         if signal is None:
             return _builtin(label, gate, inputs)
@@ -100,13 +110,66 @@ def _evaluate(
         )
         return result if label == gate else _renamed(result, label)
 
-    metric_jobs = sum(1 for _, g, _ in jobs if g in policy.signals)
+    metric_jobs = sum(1 for label, g, _ in jobs if g in policy.signals and label not in fleet)
     if metric_jobs > 1:
         with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
             results = list(pool.map(run, jobs))
     else:
         results = [run(job) for job in jobs]
     return GateReport(stage=stage, evaluated_at=at, signals=results)
+
+
+def fleet_results(
+    policy: Policy,
+    gates: Sequence[str],
+    scopes: Sequence[tuple[Scope, str]],
+    metrics: Metrics | None,
+    at: datetime,
+) -> dict[str, SignalResult]:
+    """Results of every service for each metric gate whose query can be sent once for the whole
+    fleet (`gates.fleet`), keyed by result name; gates missing here go one query per service."""
+    from trainmaster.gates.fleet import PLACEHOLDER, fleet_query, split
+
+    if metrics is None or any(scope.selector for scope, _ in scopes):
+        return {}
+    namespace, scrape = scopes[0][0].namespace, policy.metrics.scrape_interval
+    services = [scope.service for scope, _ in scopes]
+    end = round(at.timestamp(), 3)
+    plans = []
+    for gate in gates:
+        signal = policy.signals.get(gate)
+        if signal is None or signal.kind is SignalKind.MIGRATION:
+            continue
+        query, start, step = plan_query(gate, signal, Scope(PLACEHOLDER, namespace), end, scrape)
+        if fleet := fleet_query(query, services):
+            plans.append((gate, signal, fleet, start, step))
+
+    def fetch(plan: tuple[str, Signal, str, float, timedelta]) -> list[tuple[str, SignalResult]]:
+        gate, signal, query, start, step = plan
+        found: dict[str, list[Series]] = {}
+        error = None
+        try:
+            moment = datetime.fromtimestamp
+            series = metrics.query_range(query, moment(start, UTC), moment(end, UTC), step)
+            found = split(series, services)
+        except PolicyError as e:
+            raise PolicyError(f"signals.{gate}: {e.message}") from e
+        except ExternalError as e:
+            error = e
+        out = []
+        for scope, prefix in scopes:
+            # The evidence keeps the per-service query: what the fleet query computed for it.
+            own, _, _ = plan_query(gate, signal, scope, end, scrape)
+            if error is not None:
+                result = unavailable(gate, signal, error, own, scope)
+            else:
+                result = conclude(gate, signal, found[scope.service], end, own, scope)
+            label = prefix + gate
+            out.append((label, result if label == gate else _renamed(result, label)))
+        return out
+
+    with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
+        return {label: r for results in pool.map(fetch, plans) for label, r in results}
 
 
 def _builtin(label: str, gate: str, inputs: GateInputs) -> SignalResult:

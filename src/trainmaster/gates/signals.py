@@ -110,9 +110,22 @@ def evaluate_signal(
     except PolicyError as e:
         raise PolicyError(f"signals.{name}: {e.message}") from e
     except ExternalError as e:
-        finding = Finding(None, f"metrics unavailable: {e.message}", Missing.NO_DATA)
-        return _result(name, signal, finding, query, scope)
-    return _result(name, signal, judge(signal, series, end), query, scope)
+        return unavailable(name, signal, e, query, scope)
+    return conclude(name, signal, series, end, query, scope)
+
+
+def conclude(
+    name: str, signal: Signal, found: list[Series], end: float, query: str, scope: Scope
+) -> SignalResult:
+    """The result of a metric signal from the series its query returned."""
+    return _result(name, signal, judge(signal, found, end), query, scope)
+
+
+def unavailable(
+    name: str, signal: Signal, error: ExternalError, query: str, scope: Scope
+) -> SignalResult:
+    finding = Finding(None, f"metrics unavailable: {error.message}", Missing.NO_DATA)
+    return _result(name, signal, finding, query, scope)
 
 
 def judge(signal: Signal, found: list[Series], end: float) -> Finding:

@@ -1,0 +1,142 @@
+"""One query per signal for a whole fleet: the per-service query, rewritten to select every
+service at once and to keep each series attributed to its service. Pure: no I/O.
+
+The per-service query is built with a placeholder service; each matcher holding the placeholder
+(`job="<svc>"`, `pod=~"<svc>-.*"`) becomes a regex over the set of services, and the lowest
+instant vector over each selector is wrapped in `label_replace` copying the matched service name
+into `tm_service`. Every aggregation then also groups by `tm_service` and every `on (…)` matches
+on it, so the fleet query computes exactly the per-service values side by side; `split` hands each
+service its own series (a service absent from the answer gets none: no data for it alone).
+
+A query that cannot be rewritten faithfully — a selector without the service (its series could
+not be attributed), `vector()` (a constant belongs to no service), a negative matcher on the
+service, a capture group before the service in a regex — returns None: the caller falls back to
+one query per service.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from itertools import pairwise
+
+from trainmaster.gates.port import Series
+from trainmaster.gates.promql import (
+    Aggregate,
+    Binary,
+    Call,
+    Expr,
+    Matcher,
+    Negate,
+    Number,
+    Selector,
+    String,
+    Unsupported,
+    parse,
+)
+from trainmaster.gates.promql_text import render
+
+TAG = "tm_service"
+PLACEHOLDER = "tm-fleet-service"  # a valid service name no policy uses
+
+
+class _NotFaithful(Exception):
+    """The rewrite would not compute the per-service values."""
+
+
+def fleet_query(query: str, services: Sequence[str]) -> str | None:
+    """The one query computing `query` (built for PLACEHOLDER) for every service, each series
+    tagged with its service in TAG; None when that cannot be done faithfully."""
+    if not services or TAG in query:
+        return None
+    try:
+        return render(_rewrite(parse(query), _alternation(services)))
+    except (Unsupported, _NotFaithful):
+        return None
+
+
+def split(series: Sequence[Series], services: Sequence[str]) -> dict[str, list[Series]]:
+    """Each service's own series, the TAG removed; a service without any gets an empty list."""
+    out: dict[str, list[Series]] = {s: [] for s in services}
+    for s in series:
+        service = s.labels.get(TAG)
+        if service in out:
+            labels = {k: v for k, v in s.labels.items() if k != TAG}
+            out[service].append(Series(labels=labels, points=s.points))
+    return out
+
+
+def _alternation(services: Sequence[str]) -> str:
+    # re.escape's escapes (`\-`, `\.`) are valid RE2 as well as Python regex syntax.
+    return "|".join(re.escape(s) for s in sorted(set(services)))
+
+
+def _rewrite(expr: Expr, services: str) -> Expr:
+    if isinstance(expr, Selector):
+        if expr.range is not None:
+            raise _NotFaithful("a range vector outside a function")
+        selector, tag = _select(expr, services)
+        return _tagged(selector, tag)
+    if isinstance(expr, Call):
+        return _call(expr, services)
+    if isinstance(expr, Aggregate):
+        inner = _rewrite(expr.expr, services)
+        labels = expr.labels if expr.without else (*expr.labels, TAG)
+        return replace(expr, expr=inner, labels=labels)
+    if isinstance(expr, Binary):
+        on = None if expr.on is None else (*expr.on, TAG)
+        lhs, rhs = _rewrite(expr.lhs, services), _rewrite(expr.rhs, services)
+        return replace(expr, lhs=lhs, rhs=rhs, on=on)
+    if isinstance(expr, Negate):
+        return Negate(_rewrite(expr.expr, services))
+    return expr  # numbers and strings belong to every service alike
+
+
+def _call(expr: Call, services: str) -> Expr:
+    if expr.name == "vector":
+        raise _NotFaithful("vector() has no service")
+    ranged = [a for a in expr.args if isinstance(a, Selector) and a.range is not None]
+    if ranged:
+        selector, tag = _select(ranged[0], services)
+        args = tuple(selector if a is ranged[0] else a for a in expr.args)
+        return _tagged(Call(expr.name, args), tag)
+    args = tuple(a if isinstance(a, Number | String) else _rewrite(a, services) for a in expr.args)
+    return Call(expr.name, args)
+
+
+def _select(selector: Selector, services: str) -> tuple[Selector, tuple[str, str]]:
+    """The selector over every service, and (label, regex) that recovers the service name."""
+    matchers: list[Matcher] = []
+    tag: tuple[str, str] | None = None
+    for m in selector.matchers:
+        if PLACEHOLDER not in m.value:
+            matchers.append(m)
+            continue
+        if m.op in ("!=", "!~"):
+            raise _NotFaithful("a negative matcher on the service")
+        before, _, after = m.value.partition(PLACEHOLDER)
+        if PLACEHOLDER in after:
+            raise _NotFaithful("the service twice in one matcher")
+        if m.op == "=":
+            before, after = re.escape(before), re.escape(after)
+        elif "(" in before.replace("\\(", "") or "|" in before + after:
+            raise _NotFaithful("a group or an alternation around the service")
+        elif _prefixes(services):
+            # `pod=~"a-.*"` also selects service a-b's pods; per service, both would count them
+            raise _NotFaithful("a service name that begins another one, in a regex")
+        matchers.append(Matcher(m.name, "=~", f"{before}(?:{services}){after}"))
+        tag = tag or (m.name, f"{before}({services}){after}")
+    if tag is None:
+        raise _NotFaithful("a selector without the service")
+    return Selector(tuple(matchers), selector.range), tag
+
+
+def _prefixes(services: str) -> bool:
+    names = sorted(re.sub(r"\\(.)", r"\1", n) for n in services.split("|"))
+    return any(b.startswith(a) for a, b in pairwise(names))
+
+
+def _tagged(expr: Expr, tag: tuple[str, str]) -> Expr:
+    label, regex = tag
+    return Call("label_replace", (expr, String(TAG), String("$1"), String(label), String(regex)))
