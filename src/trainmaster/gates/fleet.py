@@ -67,9 +67,14 @@ def split(series: Sequence[Series], services: Sequence[str]) -> dict[str, list[S
     return out
 
 
+_META = re.compile(r"([\\.+*?()|\[\]{}^$])")
+
+
 def _alternation(services: Sequence[str]) -> str:
-    # re.escape's escapes (`\-`, `\.`) are valid RE2 as well as Python regex syntax.
-    return "|".join(re.escape(s) for s in sorted(set(services)))
+    """`a|b\\.c`: Go's regexp.QuoteMeta escapes only. A bare alternation of literals is what
+    Prometheus' index turns into a set lookup (tsdb `findSetMatches`); a group or an escape of
+    anything else (Python's `\\-`) makes it match the regex against every label value."""
+    return "|".join(_META.sub(r"\\\1", s) for s in sorted(set(services)))
 
 
 def _rewrite(expr: Expr, services: str) -> Expr:
@@ -119,13 +124,14 @@ def _select(selector: Selector, services: str) -> tuple[Selector, tuple[str, str
         if PLACEHOLDER in after:
             raise _NotFaithful("the service twice in one matcher")
         if m.op == "=":
-            before, after = re.escape(before), re.escape(after)
+            before, after = _META.sub(r"\\\1", before), _META.sub(r"\\\1", after)
         elif "(" in before.replace("\\(", "") or "|" in before + after:
             raise _NotFaithful("a group or an alternation around the service")
         elif _prefixes(services):
             # `pod=~"a-.*"` also selects service a-b's pods; per service, both would count them
             raise _NotFaithful("a service name that begins another one, in a regex")
-        matchers.append(Matcher(m.name, "=~", f"{before}(?:{services}){after}"))
+        group = f"(?:{services})" if before or after else services
+        matchers.append(Matcher(m.name, "=~", f"{before}{group}{after}"))
         tag = tag or (m.name, f"{before}({services}){after}")
     if tag is None:
         raise _NotFaithful("a selector without the service")
@@ -133,7 +139,7 @@ def _select(selector: Selector, services: str) -> tuple[Selector, tuple[str, str
 
 
 def _prefixes(services: str) -> bool:
-    names = sorted(re.sub(r"\\(.)", r"\1", n) for n in services.split("|"))
+    names = sorted(re.sub(r"\\(.)", r"\1", n) for n in re.split(r"(?<!\\)\|", services))
     return any(b.startswith(a) for a, b in pairwise(names))
 
 
