@@ -14,6 +14,7 @@ Usage: PYTHONPATH=. .venv/bin/python benchmarks/bench_gates.py [p1|p2|p2-1000]
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
 import time
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from benchmarks.gate_scenarios import MIN, WATCH, S, Scenario, corpus
 from tests.gates.traffic import Traffic, record
@@ -230,11 +232,13 @@ def p2(services: int = 100, runs: int = 5) -> None:
     policy = parse_policy(seed_policy_text(), "trainmaster.yaml")
     with prometheus_with(samples) as url:
         fleet_times, single_times, fleet_queries, single_queries = [], [], 0, 0
+        cpu: list[tuple[float, float]] = []  # (this process, Prometheus) CPU seconds per run
         for _ in range(runs):
             metrics = PrometheusMetrics(url)
-            began = time.perf_counter()
+            began, ours, theirs = time.perf_counter(), time.process_time(), _cpu_of(url)
             fleet = evaluate_services(policy, "prod", names, metrics=metrics, at=at, only=only)
             fleet_times.append(time.perf_counter() - began)
+            cpu.append((time.process_time() - ours, _cpu_of(url) - theirs))
             fleet_queries = metrics.queries
             metrics = PrometheusMetrics(url)
             began = time.perf_counter()
@@ -247,11 +251,29 @@ def p2(services: int = 100, runs: int = 5) -> None:
             ][:3]
         cli = _cli_run(url, names)
     fleet_median, single_median = statistics.median(fleet_times), statistics.median(single_times)
+    ours = statistics.median(c[0] for c in cpu)
+    theirs = statistics.median(c[1] for c in cpu)
     print(
-        f"| {services} x 4 | {fleet_median:.3f} s | {max(fleet_times):.3f} s | {fleet_queries} "
+        f"| {services} x 4 | {fleet_median:.3f} s | {max(fleet_times):.3f} s "
+        f"| {ours:.2f} s + {theirs:.2f} s | {fleet_queries} "
         f"| {single_median:.3f} s | {single_queries} | {single_median / fleet_median:.1f}x "
-        f"| {cli:.3f} s |"
+        f"| {cli:.3f} s | {os.getloadavg()[0]:.1f} |"
     )
+
+
+def _cpu_of(url: str) -> float:
+    """CPU seconds (user + system) the Prometheus serving `url` has used so far (Linux /proc)."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"prometheus" not in cmdline or f"127.0.0.1:{port}".encode() not in cmdline:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return math.nan
 
 
 def _per_service(
@@ -271,7 +293,6 @@ def _cli_run(url: str, names: list[str]) -> float:
     """The same evaluation through the CLI, as a fresh process (start-up included)."""
     import subprocess
     import tempfile
-    from pathlib import Path
 
     folder = Path(tempfile.mkdtemp())
     (folder / "trainmaster.yaml").write_text(seed_policy_text())
@@ -309,9 +330,10 @@ if __name__ == "__main__":
     }
     if any(w.startswith("p2") for w in which):
         print(
-            "| services x signals | fleet median | fleet max | fleet queries "
-            "| per-service median | per-service queries | ratio | CLI process (fleet) |"
+            "| services x signals | fleet median | fleet max | fleet CPU: ours + Prometheus "
+            "| fleet queries | per-service median | per-service queries | ratio "
+            "| CLI process (fleet) | load avg |"
         )
-        print("|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for name in which:
         actions[name]()

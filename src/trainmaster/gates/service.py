@@ -5,6 +5,7 @@ the other gates from their inputs. Results are stored in `gate_results`."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
     from trainmaster.gates.port import Metrics, Series
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # written into PromQL strings as it is
 PARALLEL_QUERIES = 8  # enough to hide Prometheus' per-query latency without flooding it
 
 
@@ -142,10 +144,12 @@ def fleet_results(
             continue
         query, start, step = plan_query(gate, signal, Scope(PLACEHOLDER, namespace), end, scrape)
         if fleet := fleet_query(query, services):
-            plans.append((gate, signal, fleet, start, step))
+            plans.append((gate, signal, query, fleet, start, step))
 
-    def fetch(plan: tuple[str, Signal, str, float, timedelta]) -> list[tuple[str, SignalResult]]:
-        gate, signal, query, start, step = plan
+    def fetch(
+        plan: tuple[str, Signal, str, str, float, timedelta],
+    ) -> list[tuple[str, SignalResult]]:
+        gate, signal, template, query, start, step = plan
         found: dict[str, list[Series]] = {}
         error = None
         try:
@@ -159,7 +163,7 @@ def fleet_results(
         out = []
         for scope, prefix in scopes:
             # The evidence keeps the per-service query: what the fleet query computed for it.
-            own, _, _ = plan_query(gate, signal, scope, end, scrape)
+            own = own_query(template, gate, signal, scope, end, scrape)
             if error is not None:
                 result = unavailable(gate, signal, error, own, scope)
             else:
@@ -170,6 +174,18 @@ def fleet_results(
 
     with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
         return {label: r for results in pool.map(fetch, plans) for label, r in results}
+
+
+def own_query(
+    template: str, gate: str, signal: Signal, scope: Scope, end: float, scrape: timedelta
+) -> str:
+    """The per-service query of `scope`: the placeholder's query with the name put in (what
+    plan_query gives for a plain Kubernetes name, without building it again per service)."""
+    from trainmaster.gates.fleet import PLACEHOLDER
+
+    if _PLAIN_NAME.match(scope.service):
+        return template.replace(PLACEHOLDER, scope.service)
+    return plan_query(gate, signal, scope, end, scrape)[0]
 
 
 def _builtin(label: str, gate: str, inputs: GateInputs) -> SignalResult:

@@ -6,10 +6,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from trainmaster.config.durations import format_duration
 from trainmaster.config.model import NoData, Signal, SignalKind, rate_interval
 from trainmaster.errors import ExternalError, PolicyError
-from trainmaster.gates.burn import burn_query, burn_windows, judge_burn, window_text
+from trainmaster.gates.burn import (
+    burn_query,
+    burn_windows,
+    format_duration,
+    judge_burn,
+    window_text,
+)
 from trainmaster.gates.inputs import InputResult
 from trainmaster.gates.judge import Finding, Missing, judge_sustained, judge_window
 from trainmaster.gates.port import Metrics, Series
