@@ -127,3 +127,43 @@ def test_split_hands_each_service_its_series_without_the_tag() -> None:
     assert found["a"] == [Series({"le": "1"}, ((1.0, 2.0),))]
     assert found["b"] == [Series({}, ((1.0, 3.0),))] and found["c"] == []
     assert "other" not in found
+
+
+class _Bounded:
+    """A backend that, like the embedded engine, parses a bounded length of PromQL."""
+
+    max_query_chars = 3000
+
+    def __init__(self, inner: PrometheusMetrics) -> None:
+        self.inner = inner
+
+    def query_range(self, query, start, end, step):  # type: ignore[no-untyped-def]
+        assert len(query) <= self.max_query_chars
+        return self.inner.query_range(query, start, end, step)
+
+
+def test_without_a_stated_bound_the_embedded_engines_applies() -> None:
+    from trainmaster.config.limits import MAX_QUERY_CHARS
+    from trainmaster.gates.fleet import fleet_queries
+
+    query = _query('sum(rate(x{job="SVC"}[1m]))')
+    names = [f"service-{i:05d}" for i in range(2000)]
+    chunks = fleet_queries(query, names, MAX_QUERY_CHARS)
+    assert chunks is not None and len(chunks) > 1
+    assert all(len(q) <= MAX_QUERY_CHARS for _, q in chunks)
+    assert [n for part, _ in chunks for n in part] == names
+    assert fleet_queries(query, names, None) == [(names, fleet_query(query, names))]
+
+
+def test_a_backend_bounding_query_text_gets_the_fleet_in_chunks_with_the_same_verdicts(
+    policy: Policy, p1_prometheus: str
+) -> None:
+    at = datetime.fromtimestamp(S + 20 * MIN, UTC)
+    whole = evaluate_services(
+        policy, "prod", NAMES, metrics=PrometheusMetrics(p1_prometheus), at=at, only=SIGNALS
+    )
+    inner = PrometheusMetrics(p1_prometheus)
+    bounded = _Bounded(inner)
+    chunked = evaluate_services(policy, "prod", NAMES, metrics=bounded, at=at, only=SIGNALS)
+    assert [_evidence(r) for r in chunked.signals] == [_evidence(r) for r in whole.signals]
+    assert len(SIGNALS) < inner.queries < len(NAMES)  # chunks, still far fewer than per service

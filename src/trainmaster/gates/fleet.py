@@ -56,6 +56,22 @@ def fleet_query(query: str, services: Sequence[str]) -> str | None:
         return None
 
 
+def fleet_queries(
+    query: str, services: Sequence[str], limit: int | None
+) -> list[tuple[Sequence[str], str]] | None:
+    """`fleet_query` for `services`, halved until each query fits in `limit` characters (the
+    embedded engine bounds what it parses; Prometheus takes a POSTed query of any length)."""
+    fleet = fleet_query(query, services)
+    if fleet is None or limit is None or len(fleet) <= limit:
+        return None if fleet is None else [(services, fleet)]
+    if len(services) == 1:
+        return None
+    half = len(services) // 2
+    first = fleet_queries(query, services[:half], limit)
+    second = fleet_queries(query, services[half:], limit)
+    return None if first is None or second is None else first + second
+
+
 def split(series: Sequence[Series], services: Sequence[str]) -> dict[str, list[Series]]:
     """Each service's own series, the TAG removed; a service without any gets an empty list."""
     out: dict[str, list[Series]] = {s: [] for s in services}

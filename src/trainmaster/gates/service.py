@@ -130,32 +130,36 @@ def fleet_results(
 ) -> dict[str, SignalResult]:
     """Results of every service for each metric gate whose query can be sent once for the whole
     fleet (`gates.fleet`), keyed by result name; gates missing here go one query per service."""
-    from trainmaster.gates.fleet import PLACEHOLDER, fleet_query, split
+    from trainmaster.config.limits import MAX_QUERY_CHARS
+    from trainmaster.gates.fleet import PLACEHOLDER, fleet_queries, split
 
     if metrics is None or any(scope.selector for scope, _ in scopes):
         return {}
     namespace, scrape = scopes[0][0].namespace, policy.metrics.scrape_interval
     services = [scope.service for scope, _ in scopes]
     end = round(at.timestamp(), 3)
+    # A backend says how long a query it accepts; by default the embedded engine's bound.
+    limit = getattr(metrics, "max_query_chars", MAX_QUERY_CHARS)
     plans = []
     for gate in gates:
         signal = policy.signals.get(gate)
         if signal is None or signal.kind is SignalKind.MIGRATION:
             continue
         query, start, step = plan_query(gate, signal, Scope(PLACEHOLDER, namespace), end, scrape)
-        if fleet := fleet_query(query, services):
+        if fleet := fleet_queries(query, services, limit):
             plans.append((gate, signal, query, fleet, start, step))
 
     def fetch(
-        plan: tuple[str, Signal, str, str, float, timedelta],
+        plan: tuple[str, Signal, str, list[tuple[Sequence[str], str]], float, timedelta],
     ) -> list[tuple[str, SignalResult]]:
-        gate, signal, template, query, start, step = plan
+        gate, signal, template, queries, start, step = plan
         found: dict[str, list[Series]] = {}
         error = None
         try:
             moment = datetime.fromtimestamp
-            series = metrics.query_range(query, moment(start, UTC), moment(end, UTC), step)
-            found = split(series, services)
+            for chunk, query in queries:
+                series = metrics.query_range(query, moment(start, UTC), moment(end, UTC), step)
+                found.update(split(series, chunk))
         except PolicyError as e:
             raise PolicyError(f"signals.{gate}: {e.message}") from e
         except ExternalError as e:
