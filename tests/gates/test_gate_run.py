@@ -218,3 +218,16 @@ def test_the_sre_workbook_preset_on_real_prometheus(seed_policy, golden_promethe
     assert hot.threshold == 1 and "3d/6h" in hot.reason  # the row burning most over its factor
     assert metrics.queries == 1  # every window of every row in one query
     assert burn("errors1").verdict.value == "pass"
+
+
+def test_gate_run_over_several_services_judges_each_on_its_own(cli, golden_prometheus):  # type: ignore[no-untyped-def]
+    # one query per signal for all three; the service with no series has no data, alone
+    result, body = gate_run(
+        cli, golden_prometheus, "healthy", "--service", "slow6", "--service", "ghost"
+    )
+    signals = by_name(body)
+    assert result.code == 1
+    assert signals["healthy/p95-latency"]["verdict"] == "pass"
+    assert signals["slow6/p95-latency"]["verdict"] == "fail"
+    assert signals["ghost/p95-latency"]["verdict"] == "inconclusive"
+    assert 'job="slow6"' in signals["slow6/p95-latency"]["query"]  # its own query as evidence
