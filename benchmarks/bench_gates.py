@@ -5,14 +5,16 @@ trainmaster (the seed's prod criteria, evaluated every 30 s) and by two baseline
 data and queries: Argo Rollouts-style analysis (measurement every 1 m, failureLimit 0 or 3,
 consecutiveErrorLimit 4, no data = error) and Flagger-style analysis (every 1 m, rollback at 5
 cumulative failed checks, no data = failed check).
-P2: 100 services x 4 signals in one `gate run`: wall time and the number of queries sent.
+P2: 100 (p2) or 1,000 (p2-1000) services x 4 signals in one `gate run`: wall time and queries
+sent by the fleet path (one query per signal) and by the per-service path, in the same run.
 
-Usage: PYTHONPATH=. .venv/bin/python benchmarks/bench_gates.py [p1|p2]
+Usage: PYTHONPATH=. .venv/bin/python benchmarks/bench_gates.py [p1|p2|p2-1000]
 """
 
 from __future__ import annotations
 
 import math
+import os
 import statistics
 import sys
 import time
@@ -20,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from benchmarks.gate_scenarios import MIN, WATCH, S, Scenario, corpus
 from tests.gates.traffic import Traffic, record
@@ -27,7 +30,9 @@ from tests.prometheus_server import Samples, prometheus_with
 
 from trainmaster.adapters.prometheus import PrometheusMetrics
 from trainmaster.config import parse_policy
+from trainmaster.config.model import Policy
 from trainmaster.config.seed import seed_policy_text
+from trainmaster.gates.result import SignalResult
 from trainmaster.gates.service import evaluate_services, evaluate_stage
 from trainmaster.gates.verdict import Verdict
 
@@ -215,38 +220,79 @@ def p1() -> None:
 
 
 def p2(services: int = 100, runs: int = 5) -> None:
+    """One `gate run` over `services` services x 4 signals: the fleet path (one query per
+    signal) against the per-service path (one query per service and signal, 8 in flight), same
+    Prometheus, same run; their verdicts must agree."""
     samples = Samples()
-    names = [f"svc-{i:03d}" for i in range(services)]
+    names = [f"svc-{i:04d}" for i in range(services)]
     for name in names:
-        record(samples, Traffic(name), S - 75 * MIN, S + MIN)
+        record(samples, Traffic(name), S - 65 * MIN, S)
+    at = datetime.fromtimestamp(S, UTC)
+    only = ["p95-latency", "burn-rate", "error-rate", "saturation"]
+    policy = parse_policy(seed_policy_text(), "trainmaster.yaml")
     with prometheus_with(samples) as url:
-        policy = parse_policy(seed_policy_text(), "trainmaster.yaml")
-        only = ["p95-latency", "burn-rate", "error-rate", "saturation"]
-        times, queries = [], 0
+        fleet_times, single_times, fleet_queries, single_queries = [], [], 0, 0
+        cpu: list[tuple[float, float]] = []  # (this process, Prometheus) CPU seconds per run
         for _ in range(runs):
             metrics = PrometheusMetrics(url)
+            began, ours, theirs = time.perf_counter(), time.process_time(), _cpu_of(url)
+            fleet = evaluate_services(policy, "prod", names, metrics=metrics, at=at, only=only)
+            fleet_times.append(time.perf_counter() - began)
+            cpu.append((time.process_time() - ours, _cpu_of(url) - theirs))
+            fleet_queries = metrics.queries
+            metrics = PrometheusMetrics(url)
             began = time.perf_counter()
-            report = evaluate_services(
-                policy, "prod", names, metrics=metrics, at=datetime.fromtimestamp(S, UTC), only=only
-            )
-            times.append(time.perf_counter() - began)
-            queries = metrics.queries
-            assert report.verdict is Verdict.PASS, [
-                s.reason for s in report.signals if s.verdict is not Verdict.PASS
+            single = _per_service(policy, names, metrics, at, only)
+            single_times.append(time.perf_counter() - began)
+            single_queries = metrics.queries
+            assert [r.verdict for r in fleet.signals] == [r.verdict for r in single], "differ"
+            assert fleet.verdict is Verdict.PASS, [
+                s.reason for s in fleet.signals if s.verdict is not Verdict.PASS
             ][:3]
         cli = _cli_run(url, names)
+    fleet_median, single_median = statistics.median(fleet_times), statistics.median(single_times)
+    ours = statistics.median(c[0] for c in cpu)
+    theirs = statistics.median(c[1] for c in cpu)
     print(
-        f"| {services} services x 4 signals | {statistics.median(times):.3f} s "
-        f"| {max(times):.3f} s "
-        f"| {cli:.3f} s | {queries} ({queries / (services * 4):.2f} per signal) |"
+        f"| {services} x 4 | {fleet_median:.3f} s | {max(fleet_times):.3f} s "
+        f"| {ours:.2f} s + {theirs:.2f} s | {fleet_queries} "
+        f"| {single_median:.3f} s | {single_queries} | {single_median / fleet_median:.1f}x "
+        f"| {cli:.3f} s | {os.getloadavg()[0]:.1f} |"
     )
+
+
+def _cpu_of(url: str) -> float:
+    """CPU seconds (user + system) the Prometheus serving `url` has used so far (Linux /proc)."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"prometheus" not in cmdline or f"127.0.0.1:{port}".encode() not in cmdline:
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return math.nan
+
+
+def _per_service(
+    policy: Policy, names: list[str], metrics: PrometheusMetrics, at: datetime, only: list[str]
+) -> list[SignalResult]:
+    """The per-service path: one evaluate_stage per service, 8 at a time as before the fleet."""
+
+    def one(name: str) -> list[SignalResult]:
+        report = evaluate_stage(policy, "prod", metrics=metrics, at=at, service=name, only=only)
+        return report.signals
+
+    with ThreadPoolExecutor(8) as pool:
+        return [r for results in pool.map(one, names) for r in results]
 
 
 def _cli_run(url: str, names: list[str]) -> float:
     """The same evaluation through the CLI, as a fresh process (start-up included)."""
     import subprocess
     import tempfile
-    from pathlib import Path
 
     folder = Path(tempfile.mkdtemp())
     (folder / "trainmaster.yaml").write_text(seed_policy_text())
@@ -277,6 +323,17 @@ def _cli_run(url: str, names: list[str]) -> float:
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["p1", "p2"]
-    actions: dict[str, Callable[[], None]] = {"p1": p1, "p2": p2}
+    actions: dict[str, Callable[[], None]] = {
+        "p1": p1,
+        "p2": p2,
+        "p2-1000": lambda: p2(1000, runs=3),
+    }
+    if any(w.startswith("p2") for w in which):
+        print(
+            "| services x signals | fleet median | fleet max | fleet CPU: ours + Prometheus "
+            "| fleet queries | per-service median | per-service queries | ratio "
+            "| CLI process (fleet) | load avg |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|")
     for name in which:
         actions[name]()

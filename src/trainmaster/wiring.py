@@ -194,7 +194,8 @@ class App:
             return self._verifier
         from trainmaster.train.verification import GatesVerifier
 
-        return GatesVerifier(self._policy, self.metrics(prometheus_url))
+        # gates-prom hook: the cluster tells which colour runs the digest being verified
+        return GatesVerifier(self._policy, self.metrics(prometheus_url), cluster=self.cluster)
 
     # --- the end -----------------------------------------------------------------------------
 

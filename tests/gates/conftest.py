@@ -31,6 +31,9 @@ SCENARIOS = [
     Traffic("idle", rps=constant(0.0)),
     Traffic("hot", cpu=after(T0 - 12 * MIN, 0.9, 0.3)),
     Traffic(
+        "busy", cpu=constant(0.5)
+    ),  # half its limit: twice that if cAdvisor's pod series counted
+    Traffic(
         "gappy",
         latency=after(T0 - 8 * MIN, 2.0, 0.3),
         up=lambda t: not (T0 - 4 * MIN < t < T0 - 2 * MIN),

@@ -50,7 +50,7 @@ def test_healthy_service_passes_every_gate_even_without_any_5xx_series(cli, gold
     assert signals["error-rate"]["value"] == 0.0
     assert signals["p95-latency"]["threshold"] == 1.5
     assert signals["p95-latency"]["window"] == "5m"
-    assert len(signals["p95-latency"]["points"]) == 10  # the last 5m at 30s: (t-5m, t]
+    assert len(signals["p95-latency"]["points"]) == 11  # [t-5m, t] at 30s, as a for: 5m alert
     assert "http_request_duration_seconds_bucket" in signals["p95-latency"]["query"]
     assert body["evaluated_at"] == AT
 
@@ -105,6 +105,18 @@ def test_saturation_sustained_ten_minutes_fails(cli, golden_prometheus):  # type
     sat = by_name(body)["saturation"]
     assert sat["verdict"] == "fail" and sat["value"] == pytest.approx(0.9, rel=0.01)
     assert result.code == 1
+
+
+def test_saturation_counts_each_container_once_not_cadvisors_pod_and_pause_series(
+    cli, golden_prometheus
+):  # type: ignore[no-untyped-def]
+    # cAdvisor reports a pod's CPU three times: per container, for the pause container
+    # (container="POD") and for the pod cgroup (no container label). Summing all of them
+    # would read this half-busy service as 100 % of its limit.
+    result, body = gate_run(cli, golden_prometheus, "busy", "--only", "saturation")
+    saturation = by_name(body)["saturation"]
+    assert result.code == 0 and saturation["verdict"] == "pass", saturation["reason"]
+    assert saturation["value"] == pytest.approx(0.5, rel=0.01)
 
 
 def test_zero_traffic_is_inconclusive_naming_each_signal(cli, golden_prometheus):  # type: ignore[no-untyped-def]
@@ -206,3 +218,16 @@ def test_the_sre_workbook_preset_on_real_prometheus(seed_policy, golden_promethe
     assert hot.threshold == 1 and "3d/6h" in hot.reason  # the row burning most over its factor
     assert metrics.queries == 1  # every window of every row in one query
     assert burn("errors1").verdict.value == "pass"
+
+
+def test_gate_run_over_several_services_judges_each_on_its_own(cli, golden_prometheus):  # type: ignore[no-untyped-def]
+    # one query per signal for all three; the service with no series has no data, alone
+    result, body = gate_run(
+        cli, golden_prometheus, "healthy", "--service", "slow6", "--service", "ghost"
+    )
+    signals = by_name(body)
+    assert result.code == 1
+    assert signals["healthy/p95-latency"]["verdict"] == "pass"
+    assert signals["slow6/p95-latency"]["verdict"] == "fail"
+    assert signals["ghost/p95-latency"]["verdict"] == "inconclusive"
+    assert 'job="slow6"' in signals["slow6/p95-latency"]["query"]  # its own query as evidence

@@ -121,3 +121,16 @@ def test_the_sre_workbook_table() -> None:
 def test_inconclusive_never_promotes() -> None:
     assert combine([Verdict.PASS, Verdict.INCONCLUSIVE]) is Verdict.INCONCLUSIVE
     assert not Verdict.INCONCLUSIVE.promotes
+
+
+def test_a_for_that_is_not_whole_steps_fires_at_the_first_evaluation_after_it() -> None:
+    # A `for: 100s` alert evaluated every 30 s that went pending at END-120 has been active for
+    # 120 s >= 100 s at END and fires; pending since END-90 it has 90 s < 100 s and does not.
+    from trainmaster.config.model import Signal
+    from trainmaster.gates.signals import judge
+
+    signal = Signal.model_validate(
+        {"kind": "sustained", "query": "x", "threshold": 1.5, "for": "100s", "step": "30s"}
+    )
+    assert judge(signal, [series([0.1, 2.0, 2.0, 2.0, 2.0, 2.0])], END).verdict is Verdict.FAIL
+    assert judge(signal, [series([0.1, 0.1, 2.0, 2.0, 2.0, 2.0])], END).verdict is Verdict.PASS

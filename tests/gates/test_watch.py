@@ -241,11 +241,11 @@ def test_a_watch_without_data_ends_inconclusive_and_never_rolls_back(
 def test_a_sustained_window_beyond_prometheus_resolution_is_a_policy_error(seed_policy) -> None:  # type: ignore[no-untyped-def]
     from trainmaster.config.model import Signal
     from trainmaster.errors import PolicyError
-    from trainmaster.gates.queries import Variables
+    from trainmaster.gates.queries import Scope
     from trainmaster.gates.signals import plan_query
 
     signal = Signal.model_validate(
         {"kind": "sustained", "query": "up", "threshold": 1, "for": "3d", "step": "15s"}
     )
-    with pytest.raises(PolicyError, match=r"signals\.long: for/step is 17280 points"):
-        plan_query("long", signal, Variables("s", "n"), T0)
+    with pytest.raises(PolicyError, match=r"signals\.long: for/step is 17281 points"):
+        plan_query("long", signal, Scope("s", "n"), T0)

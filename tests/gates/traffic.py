@@ -2,7 +2,8 @@
 
 `Traffic` describes the service as functions of time (requests per second, error ratio, p95
 latency, CPU cores in use); `record` turns it into counter, histogram and gauge samples at the
-scrape interval, with the conventional metric names the default policy queries. Used by the gate
+scrape interval, with the conventional metric names the default policy queries (CPU as cAdvisor
+reports it: per container, for the pause container and for the whole pod). Used by the gate
 tests and by the benchmark's scenario corpus.
 """
 
@@ -33,14 +34,15 @@ class Traffic:
     latency: Curve = field(default_factory=lambda: constant(0.3))
     cpu: Curve = field(default_factory=lambda: constant(0.3))  # cores; the limit is 1 core
     up: Callable[[float], bool] = field(default_factory=lambda: lambda _t: True)  # scraped?
+    pod_hash: str = "7d4b9"  # the rollouts-pod-template-hash of its one pod
 
 
 def record(
     samples: Samples, traffic: Traffic, start: float, end: float, every: float = 15.0
 ) -> None:
     """Integrate the curves from `start` to `end` and add one scrape every `every` seconds."""
-    job = {"job": traffic.service}
-    pod = {"namespace": traffic.namespace, "pod": f"{traffic.service}-7d4b9-x1"}
+    pod = {"namespace": traffic.namespace, "pod": f"{traffic.service}-{traffic.pod_hash}-x1"}
+    job = {"job": traffic.service, **pod}  # kube-prometheus adds the pod to the app's series
     ok = err = cpu = 0.0
     buckets = dict.fromkeys(BUCKETS, 0.0)
     total = 0.0
@@ -63,6 +65,20 @@ def record(
             if err > 0:  # like prometheus_client: a labelled child exists once it is used
                 samples.counter("http_requests_total", {**job, "code": "500"}, t, err)
             samples.histogram("http_request_duration_seconds", job, t, buckets, total)
-            samples.counter("container_cpu_usage_seconds_total", pod, t, cpu)
-            samples.gauge("kube_pod_container_resource_limits", {**pod, "resource": "cpu"}, t, 1.0)
+            _cadvisor(samples, pod, t, cpu)
+            app = {**pod, "container": "app", "resource": "cpu"}
+            samples.gauge("kube_pod_container_resource_limits", app, t, 1.0)
         t += every
+
+
+PAUSE = 0.002  # cores the pause container burns
+
+
+def _cadvisor(samples: Samples, pod: dict[str, str], t: float, cpu: float) -> None:
+    """CPU seconds as cAdvisor reports a one-container pod: the container, the pause container
+    (`container="POD"`) and the pod's own cgroup (no container label) holding their sum."""
+    name = "container_cpu_usage_seconds_total"
+    pause = PAUSE * (t - 1_700_000_000)  # a counter: grows from a fixed origin
+    samples.counter(name, {**pod, "container": "app"}, t, cpu)
+    samples.counter(name, {**pod, "container": "POD"}, t, pause)
+    samples.counter(name, pod, t, cpu + pause)

@@ -3,6 +3,7 @@ their gates, approvals and post-promotion watch, and the golden signals gates ev
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Literal
@@ -178,3 +179,95 @@ class Signal(Strict):
         if self.kind is SignalKind.BURN_RATE and not (self.windows or self.preset):
             raise ValueError("a burn_rate signal needs windows or a preset")
         return self
+
+
+# --- How the services' series look in Prometheus ---------------------------------------------
+
+# A matcher list as PromQL writes it inside braces: `pod=~"x-.*"`, `a="b", c!="d"`.
+_MATCHER = r'\s*[A-Za-z_][A-Za-z0-9_]*\s*(?:=~|!~|!=|=)\s*"[^"]*"\s*'
+_MATCHERS = re.compile(rf"^{_MATCHER}(?:,{_MATCHER})*$")
+# A range or subquery range in PromQL text: `[5m]`, `[1h:30s]`.
+_RANGE = re.compile(r"\[\s*([^\]:\s]+)\s*(?::[^\]]*)?\]")
+RATE_INTERVALS = 4  # samples a rate() needs to be reliable: a missed scrape still leaves two
+
+
+class MetricsSettings(Strict):
+    """How Prometheus (or the embedded scraper) sees the services."""
+
+    scrape_interval: Duration = Field(
+        timedelta(seconds=15),
+        description="How often the services are scraped. Every range in a signal's query must "
+        "span at least 4 of these, or rate() has too few samples (none at all when the range is "
+        "shorter than two scrapes). $rate_interval in a query is max(step + scrape_interval, "
+        "4 x scrape_interval), as Grafana's $__rate_interval.",
+    )
+    pods: str = Field(
+        'pod=~"{name}-{hash}-.*"',
+        description="Label matchers selecting one colour's series: {name} is the rollout, {hash} "
+        "its rollouts-pod-template-hash. The default fits kube-prometheus relabelling, where an "
+        "Argo Rollouts pod is named <rollout>-<pod-template-hash>-<suffix>.",
+    )
+
+    @field_validator("scrape_interval")
+    @classmethod
+    def _positive(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("the scrape interval must be longer than zero")
+        return value
+
+    @field_validator("pods")
+    @classmethod
+    def _matchers(cls, value: str) -> str:
+        if "{hash}" not in value:
+            raise ValueError("the pod label template must contain {hash}")
+        sample = value.replace("{name}", "maestro").replace("{hash}", "5d8f7c9b4")
+        if not _MATCHERS.match(sample):
+            raise ValueError('not a PromQL matcher list, like pod=~"{name}-{hash}-.*"')
+        return value
+
+
+def rate_interval(scrape: timedelta, step: timedelta) -> timedelta:
+    """The range `$rate_interval` stands for: long enough for four scrapes, and for two
+    consecutive evaluation steps to share a scrape."""
+    return max(step + scrape, RATE_INTERVALS * scrape)
+
+
+def short_ranges(signal: Signal, scrape: timedelta) -> list[tuple[str, str]]:
+    """(field, range text) of every range in the signal's queries under 4 scrape intervals."""
+    windows = [signal.window] if signal.window else []
+    windows += [w for row in signal.windows for w in (row.long, row.short)]
+    values = {
+        "window": [_promql_duration(w) for w in windows] or ["5m"],
+        "rate_interval": [_promql_duration(rate_interval(scrape, signal.step))],
+    }
+    found = []
+    for field in ("query", "errors_query", "total_query"):
+        text = getattr(signal, field)
+        for filled in _fills(text or "", values):
+            for match in _RANGE.finditer(filled):
+                if _seconds(match.group(1)) < RATE_INTERVALS * scrape.total_seconds():
+                    found.append((field, match.group(0)))
+    return list(dict.fromkeys(found))
+
+
+def _fills(text: str, values: dict[str, list[str]]) -> list[str]:
+    out = []
+    for window in values["window"]:
+        filled = re.sub(r"\$\{?window\}?", window, text)
+        out.append(re.sub(r"\$\{?rate_interval\}?", values["rate_interval"][0], filled))
+    return out
+
+
+def _promql_duration(value: timedelta) -> str:
+    from trainmaster.config.durations import format_duration
+
+    return format_duration(value)
+
+
+def _seconds(text: str) -> float:
+    from trainmaster.config.durations import parse_duration
+
+    try:
+        return parse_duration(text).total_seconds()
+    except ValueError:
+        return float("inf")  # not a duration: Prometheus will say so when it parses the query

@@ -6,6 +6,7 @@ hotfix gates naming stage gates) are checked here, not at use.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
@@ -13,7 +14,16 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from trainmaster.config.automation import Automation
 from trainmaster.config.base import Strict
 from trainmaster.config.delivery import *  # noqa: F403 - the model is the sum of its sections
-from trainmaster.config.delivery import BUILTIN_GATES, Signal, Stage, Train
+from trainmaster.config.delivery import (
+    BUILTIN_GATES,
+    MetricsSettings,
+    Signal,
+    Stage,
+    Train,
+    rate_interval,
+    short_ranges,
+)
+from trainmaster.config.durations import format_duration
 from trainmaster.config.notify import Notify
 from trainmaster.config.repository import *  # noqa: F403
 from trainmaster.config.repository import Checks, GitHub, Governance
@@ -179,6 +189,7 @@ class Policy(Strict):
     checks: Checks = Field(default_factory=Checks)
     stages: dict[str, Stage] = Field(default_factory=dict)
     signals: dict[str, Signal] = Field(default_factory=dict)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     roles: dict[str, Role] = Field(default_factory=dict)
     authorization: Authorization = Field(default_factory=Authorization)
     notify: Notify = Field(default_factory=Notify)
@@ -221,6 +232,19 @@ class Policy(Strict):
             for j, name in enumerate(target.stages):
                 if name not in self.stages:
                     raise ValueError(_unknown(f"notify.targets.{i}.stages.{j}", name, self.stages))
+        return self
+
+    @model_validator(mode="after")
+    def _rate_windows(self) -> Policy:
+        scrape = self.metrics.scrape_interval
+        for name, signal in self.signals.items():
+            for field, found in short_ranges(signal, scrape):
+                least = rate_interval(scrape, timedelta(0))
+                raise ValueError(
+                    f"signals.{name}.{field}: the range {found} spans fewer than 4 scrape "
+                    f"intervals (metrics.scrape_interval {format_duration(scrape)}): rate() "
+                    f"needs at least [{format_duration(least)}]; [$rate_interval] adapts"
+                )
         return self
 
     @model_validator(mode="after")

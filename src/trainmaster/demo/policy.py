@@ -95,6 +95,8 @@ signals:
     kind: migration
     description: Any migration gate breach
     no_data: pass
+metrics:
+  scrape_interval: 500ms
 roles:
   release-captain:
     title: Release Captain

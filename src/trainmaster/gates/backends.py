@@ -19,7 +19,7 @@ def metrics_for(
     *,
     prometheus_url: str | None = None,
     scrape_urls: Callable[[], list[str]] | None = None,
-    scrape_interval: float = DEFAULT_SCRAPE_INTERVAL,
+    scrape_interval: float | None = None,
     job: str | None = None,
     base_dir: Path | None = None,
 ) -> Metrics:
@@ -42,6 +42,11 @@ def metrics_for(
             "use the local cluster backend, or pass --prometheus URL"
         )
     from trainmaster.adapters.scrape import ScrapeMetrics
+
+    if scrape_interval is None:  # gates-prom hook: the interval the policy states, if it does
+        stated = "scrape_interval" in policy.metrics.model_fields_set
+        interval = policy.metrics.scrape_interval.total_seconds()
+        scrape_interval = interval if stated else DEFAULT_SCRAPE_INTERVAL
 
     source = ScrapeMetrics(scrape_urls, job=job or service_name(policy), interval=scrape_interval)
     source.start()

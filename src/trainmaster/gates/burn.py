@@ -11,14 +11,18 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import lru_cache
 
-from trainmaster.config.durations import format_duration
+from trainmaster.config.durations import format_duration as _format_duration
 from trainmaster.config.model import BurnWindow, Signal
 from trainmaster.gates.judge import Finding, Missing
 from trainmaster.gates.port import Series
 from trainmaster.gates.verdict import Verdict
 
 PART = "tm_part"  # the label that tags each part of the combined query
+
+# Judging a fleet names the same few windows thousands of times.
+format_duration = lru_cache(maxsize=64)(_format_duration)
 
 SRE_WORKBOOK: tuple[BurnWindow, ...] = (
     BurnWindow(long=timedelta(hours=1), short=timedelta(minutes=5), factor=14.4),

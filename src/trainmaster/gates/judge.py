@@ -77,10 +77,15 @@ def judge_sustained(
     threshold: float,
     comparison: str = ">",
 ) -> Finding:
-    """Fail only when every point of the last `duration` — the duration/step points in
-    (end - duration, end], each standing for the step it ends — breaches. A non-breaching point
-    passes; a hole among only breaching points is a gap."""
-    count = max(1, round(duration / step))
+    """Fail exactly when a Prometheus alerting rule `expr > threshold` with `for: duration`,
+    evaluated every `step`, would fire at `end`: every point of [end - duration, end] breaches.
+
+    Prometheus (rules/alerting.go, `AlertingRule.Eval`) makes an alert pending at the first
+    evaluation where the expression returns, with `ActiveAt` = that evaluation, and fires it at
+    the first evaluation where `now - ActiveAt >= for`; an evaluation that returns nothing
+    resets it. So firing needs duration/step + 1 consecutive breaching evaluations, both ends
+    included. A non-breaching point passes; a hole among only breaching points is a gap."""
+    count = max(0, round(duration / step)) + 1
     findings = [
         _sustained_one(s, grid(end, step, count), step, threshold, comparison) for s in series
     ]

@@ -41,6 +41,8 @@ class SignalResult:
     breach_started_at: float | None = None  # unix seconds
     query: str | None = None
     points: tuple[tuple[float, float], ...] = ()
+    colour: str | None = None  # the colour measured (active | preview); None: the whole service
+    selector: str | None = None  # the label matchers that picked that colour's series
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +57,8 @@ class SignalResult:
             "kind": self.kind,
             "comparison": self.comparison,
             "points": [[iso(t), _json_number(v)] for t, v in self.points],
+            "colour": self.colour,
+            "selector": self.selector,
         }
 
 

@@ -1,26 +1,35 @@
 """Evaluating a stage's gates: metric signals through the metrics port (one query each, sent
-concurrently), the other gates from their inputs. Results are stored in `gate_results`."""
+concurrently; for several services one query per signal for all of them, see `gates.fleet`),
+the other gates from their inputs. Results are stored in `gate_results`."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, SignalKind
-from trainmaster.errors import UsageError
+from trainmaster.config.model import BUILTIN_GATES, NoData, Policy, Signal, SignalKind
+from trainmaster.errors import ExternalError, PolicyError, UsageError
 from trainmaster.gates.inputs import GateInputs, LoadLimits
-from trainmaster.gates.queries import Variables
+from trainmaster.gates.queries import Scope
 from trainmaster.gates.result import GateReport, SignalResult
-from trainmaster.gates.signals import evaluate_signal, from_input
+from trainmaster.gates.signals import (
+    conclude,
+    evaluate_signal,
+    from_input,
+    plan_query,
+    unavailable,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from trainmaster.gates.port import Metrics
+    from trainmaster.gates.port import Metrics, Series
 
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")  # written into PromQL strings as it is
 PARALLEL_QUERIES = 8  # enough to hide Prometheus' per-query latency without flooding it
 
 
@@ -45,12 +54,12 @@ def evaluate_stage(
     service: str | None = None,
     inputs: GateInputs = GateInputs(),  # noqa: B008 - frozen, so a shared default is safe
     only: Collection[str] | None = None,
+    scope: Scope | None = None,
 ) -> GateReport:
-    """Every gate of `stage` (or the `only` subset) at instant `at`."""
-    services = [service] if service else [policy.stage(stage).service]
-    return evaluate_services(
-        policy, stage, services, metrics=metrics, at=at, inputs=inputs, only=only, prefix=False
-    )
+    """Every gate of `stage` (or the `only` subset) at instant `at`, for `scope` (default: the
+    whole of `service`, itself by default the stage's)."""
+    scope = scope or Scope(service or policy.stage(stage).service, policy.stage(stage).namespace)
+    return _evaluate(policy, stage, [(scope, "")], metrics, at, inputs, only)
 
 
 def evaluate_services(
@@ -65,32 +74,122 @@ def evaluate_services(
     prefix: bool = True,
 ) -> GateReport:
     """The stage's gates for several services in one run; results are named `service/gate`."""
+    namespace = policy.stage(stage).namespace
+    scopes = [(Scope(svc, namespace), f"{svc}/" if prefix else "") for svc in services]
+    return _evaluate(policy, stage, scopes, metrics, at, inputs, only)
+
+
+def _evaluate(
+    policy: Policy,
+    stage: str,
+    scopes: Sequence[tuple[Scope, str]],
+    metrics: Metrics | None,
+    at: datetime,
+    inputs: GateInputs,
+    only: Collection[str] | None,
+) -> GateReport:
     at = at if at.tzinfo else at.replace(tzinfo=UTC)
     gates = stage_gates(policy, stage, only)
-    namespace = policy.stage(stage).namespace
-    jobs = []
-    for svc in services:
-        variables = Variables(service=svc, namespace=namespace)
-        for gate in gates:
-            jobs.append((f"{svc}/{gate}" if prefix else gate, gate, variables))
+    jobs = [(prefix + gate, gate, scope) for scope, prefix in scopes for gate in gates]
+    scrape = policy.metrics.scrape_interval
+    fleet = fleet_results(policy, gates, scopes, metrics, at) if len(scopes) > 1 else {}
 
-    def run(job: tuple[str, str, Variables]) -> SignalResult:
-        label, gate, variables = job
+    def run(job: tuple[str, str, Scope]) -> SignalResult:
+        label, gate, scope = job
+        if label in fleet:
+            return fleet[label]
         signal = policy.signals.get(gate)
         if signal is None:
             return _builtin(label, gate, inputs)
         result = evaluate_signal(
-            gate, signal, metrics=metrics, at=at, variables=variables, migrations=inputs.migrations
+            gate,
+            signal,
+            metrics=metrics,
+            at=at,
+            scope=scope,
+            migrations=inputs.migrations,
+            scrape_interval=scrape,
         )
         return result if label == gate else _renamed(result, label)
 
-    metric_jobs = sum(1 for _, g, _ in jobs if g in policy.signals)
+    metric_jobs = sum(1 for label, g, _ in jobs if g in policy.signals and label not in fleet)
     if metric_jobs > 1:
         with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
             results = list(pool.map(run, jobs))
     else:
         results = [run(job) for job in jobs]
     return GateReport(stage=stage, evaluated_at=at, signals=results)
+
+
+def fleet_results(
+    policy: Policy,
+    gates: Sequence[str],
+    scopes: Sequence[tuple[Scope, str]],
+    metrics: Metrics | None,
+    at: datetime,
+) -> dict[str, SignalResult]:
+    """Results of every service for each metric gate whose query can be sent once for the whole
+    fleet (`gates.fleet`), keyed by result name; gates missing here go one query per service."""
+    from trainmaster.config.limits import MAX_QUERY_CHARS
+    from trainmaster.gates.fleet import PLACEHOLDER, fleet_queries, split
+
+    if metrics is None or any(scope.selector for scope, _ in scopes):
+        return {}
+    namespace, scrape = scopes[0][0].namespace, policy.metrics.scrape_interval
+    services = [scope.service for scope, _ in scopes]
+    end = round(at.timestamp(), 3)
+    # A backend says how long a query it accepts; by default the embedded engine's bound.
+    limit = getattr(metrics, "max_query_chars", MAX_QUERY_CHARS)
+    plans = []
+    for gate in gates:
+        signal = policy.signals.get(gate)
+        if signal is None or signal.kind is SignalKind.MIGRATION:
+            continue
+        query, start, step = plan_query(gate, signal, Scope(PLACEHOLDER, namespace), end, scrape)
+        if fleet := fleet_queries(query, services, limit):
+            plans.append((gate, signal, query, fleet, start, step))
+
+    def fetch(
+        plan: tuple[str, Signal, str, list[tuple[Sequence[str], str]], float, timedelta],
+    ) -> list[tuple[str, SignalResult]]:
+        gate, signal, template, queries, start, step = plan
+        found: dict[str, list[Series]] = {}
+        error = None
+        try:
+            moment = datetime.fromtimestamp
+            for chunk, query in queries:
+                series = metrics.query_range(query, moment(start, UTC), moment(end, UTC), step)
+                found.update(split(series, chunk))
+        except PolicyError as e:
+            raise PolicyError(f"signals.{gate}: {e.message}") from e
+        except ExternalError as e:
+            error = e
+        out = []
+        for scope, prefix in scopes:
+            # The evidence keeps the per-service query: what the fleet query computed for it.
+            own = own_query(template, gate, signal, scope, end, scrape)
+            if error is not None:
+                result = unavailable(gate, signal, error, own, scope)
+            else:
+                result = conclude(gate, signal, found[scope.service], end, own, scope)
+            label = prefix + gate
+            out.append((label, result if label == gate else _renamed(result, label)))
+        return out
+
+    with ThreadPoolExecutor(PARALLEL_QUERIES) as pool:
+        return {label: r for results in pool.map(fetch, plans) for label, r in results}
+
+
+def own_query(
+    template: str, gate: str, signal: Signal, scope: Scope, end: float, scrape: timedelta
+) -> str:
+    """The per-service query of `scope`: the placeholder's query with the name put in (what
+    plan_query gives for a plain Kubernetes name, without building it again per service)."""
+    from trainmaster.gates.fleet import PLACEHOLDER
+
+    if _PLAIN_NAME.match(scope.service):
+        return template.replace(PLACEHOLDER, scope.service)
+    return plan_query(gate, signal, scope, end, scrape)[0]
 
 
 def _builtin(label: str, gate: str, inputs: GateInputs) -> SignalResult:

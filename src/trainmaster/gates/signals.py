@@ -6,34 +6,47 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-from trainmaster.config.durations import format_duration
-from trainmaster.config.model import NoData, Signal, SignalKind
+from trainmaster.config.model import NoData, Signal, SignalKind, rate_interval
 from trainmaster.errors import ExternalError, PolicyError
-from trainmaster.gates.burn import burn_query, burn_windows, judge_burn, window_text
+from trainmaster.gates.burn import (
+    burn_query,
+    burn_windows,
+    format_duration,
+    judge_burn,
+    window_text,
+)
 from trainmaster.gates.inputs import InputResult
 from trainmaster.gates.judge import Finding, Missing, judge_sustained, judge_window
 from trainmaster.gates.port import Metrics, Series
 from trainmaster.gates.promql_text import split_ratio
-from trainmaster.gates.queries import Variables, fill
+from trainmaster.gates.queries import Scope, fill
 from trainmaster.gates.ratio import PART, ratio_query, ratio_series
 from trainmaster.gates.result import SignalResult
 from trainmaster.gates.verdict import Verdict
 
+SCRAPE_INTERVAL = timedelta(seconds=15)  # the policy's default (metrics.scrape_interval)
 HISTORY = 4  # extra points before a window or burn decision, to date when a breach started
 MAX_POINTS = 11_000  # Prometheus refuses range queries with more points per series
 
 
 def steps_in(span: timedelta, step: timedelta) -> int:
-    """Whole steps in a span (tolerant of float error: 5m / 30s is 10, not 9.999)."""
-    return max(1, math.floor(span / step + 1e-9))
+    """Evaluation steps until a `for: span` alert evaluated every `step` fires: the first
+    evaluation at or after ActiveAt + span, so a span that is not a whole number of steps rounds
+    up (tolerant of float error: 5m / 30s is 10, not 10.000001)."""
+    return max(0, math.ceil(span / step - 1e-9))
 
 
 def plan_query(
-    name: str, signal: Signal, variables: Variables, end: float
+    name: str,
+    signal: Signal,
+    scope: Scope,
+    end: float,
+    scrape_interval: timedelta = SCRAPE_INTERVAL,
 ) -> tuple[str, float, timedelta]:
-    """The one query of a metric signal, and its range start (aligned so the last point is
-    exactly `end`) and step."""
+    """The one query of a metric signal for `scope`, and its range start (aligned so the last
+    point is exactly `end`) and step."""
     step = signal.step
+    rate = rate_interval(scrape_interval, step)
     if signal.kind is SignalKind.BURN_RATE:
         assert signal.errors_query and signal.total_query  # the model guarantees them
         rows = burn_windows(signal)
@@ -41,11 +54,11 @@ def plan_query(
             signal.errors_query,
             signal.total_query,
             rows,
-            lambda q, w: fill(q, variables, w, signal=name),
+            lambda q, w: fill(q, scope, w, signal=name, rate=rate),
         )
-        return query, end - HISTORY * step.total_seconds(), step
+        return _scoped(name, query, scope), end - HISTORY * step.total_seconds(), step
     assert signal.query is not None
-    query = fill(signal.query, variables, signal.window, signal=name)
+    query = fill(signal.query, scope, signal.window, signal=name, rate=rate)
     if signal.kind is SignalKind.WINDOW and (parts := split_ratio(query)):
         query = ratio_query(*parts)
     span = signal.duration if signal.kind is SignalKind.SUSTAINED else signal.window
@@ -54,13 +67,28 @@ def plan_query(
     count = HISTORY
     if signal.kind is SignalKind.SUSTAINED:
         needed = steps_in(span, step)
-        if needed >= MAX_POINTS:
+        if needed + 1 >= MAX_POINTS:
             raise PolicyError(
-                f"signals.{name}: for/step is {needed} points; Prometheus answers at most "
+                f"signals.{name}: for/step is {needed + 1} points; Prometheus answers at most "
                 f"{MAX_POINTS - 1} per series: use a longer step"
             )
-        count = min(needed * 3 // 2, MAX_POINTS - 1)
-    return query, end - count * step.total_seconds(), step
+        count = min(max(needed * 3 // 2, needed, HISTORY), MAX_POINTS - 2)
+    return _scoped(name, query, scope), end - count * step.total_seconds(), step
+
+
+def _scoped(name: str, query: str, scope: Scope) -> str:
+    """The query narrowed to the scope's colour; a query that cannot be narrowed is refused
+    rather than measured across both colours."""
+    from trainmaster.gates.promql import Unsupported
+    from trainmaster.gates.scope import scoped
+
+    try:
+        return scoped(query, scope.selector)
+    except Unsupported as e:
+        raise PolicyError(
+            f"signals.{name}: cannot measure only the {scope.colour} colour ({e}); keep the "
+            "query inside the PromQL subset trainmaster reads (docs/policy.md)"
+        ) from e
 
 
 def evaluate_signal(
@@ -69,16 +97,17 @@ def evaluate_signal(
     *,
     metrics: Metrics | None,
     at: datetime,
-    variables: Variables,
+    scope: Scope,
     migrations: InputResult | None = None,
+    scrape_interval: timedelta = SCRAPE_INTERVAL,
 ) -> SignalResult:
     if signal.kind is SignalKind.MIGRATION:
         return from_input(name, migrations, signal.no_data, kind=signal.kind.value)
     end = round(at.timestamp(), 3)
-    query, start, step = plan_query(name, signal, variables, end)
+    query, start, step = plan_query(name, signal, scope, end, scrape_interval)
     if metrics is None:
         finding = Finding(None, "no metrics source configured", Missing.NO_DATA)
-        return _result(name, signal, finding, query)
+        return _result(name, signal, finding, query, scope)
     try:
         series = metrics.query_range(
             query, datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), step
@@ -86,9 +115,22 @@ def evaluate_signal(
     except PolicyError as e:
         raise PolicyError(f"signals.{name}: {e.message}") from e
     except ExternalError as e:
-        finding = Finding(None, f"metrics unavailable: {e.message}", Missing.NO_DATA)
-        return _result(name, signal, finding, query)
-    return _result(name, signal, judge(signal, series, end), query)
+        return unavailable(name, signal, e, query, scope)
+    return conclude(name, signal, series, end, query, scope)
+
+
+def conclude(
+    name: str, signal: Signal, found: list[Series], end: float, query: str, scope: Scope
+) -> SignalResult:
+    """The result of a metric signal from the series its query returned."""
+    return _result(name, signal, judge(signal, found, end), query, scope)
+
+
+def unavailable(
+    name: str, signal: Signal, error: ExternalError, query: str, scope: Scope
+) -> SignalResult:
+    finding = Finding(None, f"metrics unavailable: {error.message}", Missing.NO_DATA)
+    return _result(name, signal, finding, query, scope)
 
 
 def judge(signal: Signal, found: list[Series], end: float) -> Finding:
@@ -125,7 +167,9 @@ def resolve(finding: Finding, no_data: NoData) -> tuple[Verdict, str]:
     return verdict, f"{finding.reason} (no_data: {no_data.value})"
 
 
-def _result(name: str, signal: Signal, finding: Finding, query: str) -> SignalResult:
+def _result(
+    name: str, signal: Signal, finding: Finding, query: str, scope: Scope | None = None
+) -> SignalResult:
     verdict, reason = resolve(finding, signal.no_data)
     window: str | None = None
     if signal.kind is SignalKind.BURN_RATE:
@@ -145,6 +189,8 @@ def _result(name: str, signal: Signal, finding: Finding, query: str) -> SignalRe
         breach_started_at=finding.breach_started_at,
         query=query,
         points=finding.points,
+        colour=scope.colour if scope else None,
+        selector=(scope.selector or None) if scope else None,
     )
 
 

@@ -18,10 +18,11 @@ from trainmaster.config.model import Policy
 from trainmaster.gates.result import GateReport
 from trainmaster.gates.rollback import RollbackPlan, already_applied, plan_from_dict, plan_rollback
 from trainmaster.gates.verdict import Verdict
-from trainmaster.rollout.port import Cluster, Target
+from trainmaster.rollout.port import Cluster, RolloutState, Target
 
 if TYPE_CHECKING:
     from trainmaster.gates.port import Metrics
+    from trainmaster.gates.queries import Scope
     from trainmaster.gates.watch_state import WatchState
     from trainmaster.store import Store
 
@@ -83,9 +84,10 @@ def watch(
             else run.done(state, resumed)
         )
     gates = watch_gates(policy, stage)
+    scope = watched_scope(policy, stage, cluster.status(target), service)
     while True:
         now = clock()
-        report = evaluate_stage(policy, stage, metrics=metrics, at=now, service=service, only=gates)
+        report = evaluate_stage(policy, stage, metrics=metrics, at=now, scope=scope, only=gates)
         if on_report:
             on_report(report)
         state = run.record(state, report, now)
@@ -94,6 +96,15 @@ def watch(
         if now >= state.deadline:
             return run.complete(state, report, resumed)
         sleep(max(0.0, min(interval.total_seconds(), (state.deadline - now).total_seconds())))
+
+
+def watched_scope(policy: Policy, stage: str, rollout: RolloutState, service: str | None) -> Scope:
+    """The colour a watch measures: a paused preview (watched before its switch), else the
+    active colour, the one serving after promotion — never both."""
+    from trainmaster.gates.scope import scope_for
+
+    colour = "preview" if rollout.paused and rollout.preview else "active"
+    return scope_for(policy, stage, service, rollout=rollout, colour=colour)
 
 
 class _Run:

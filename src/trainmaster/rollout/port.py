@@ -28,6 +28,12 @@ class RolloutState:
     revision: int
     paused: bool
     message: str = ""
+    # The `rollouts-pod-template-hash` of each colour's pods: Argo Rollouts' ReplicaSet hash
+    # (status.blueGreen.activeSelector / previewSelector), or the local target's per-release
+    # hash (`release_hash`). Gates select one colour's series with it: an Argo pod is named
+    # `<rollout>-<hash>-<suffix>`. None: no such colour (nothing deployed, no preview).
+    active_hash: str | None = None
+    preview_hash: str | None = None
 
 
 class Cluster(Protocol):

@@ -44,12 +44,19 @@ class Verifier(Protocol):
 
 
 class GatesVerifier:
-    """Adapts the gates feature (`gates.service.evaluate_stage`) to `Verifier`."""
+    """Adapts the gates feature (`gates.service.evaluate_stage`) to `Verifier`.
 
-    def __init__(self, policy: Any, metrics: Any, service: str | None = None) -> None:
+    With a cluster, a blue-green stage is measured on the colour that runs the digest (the
+    paused preview before its switch), through the policy's `metrics.pods` label template: a
+    preview's verification never reads the active colour's series."""
+
+    def __init__(
+        self, policy: Any, metrics: Any, service: str | None = None, cluster: Any = None
+    ) -> None:
         self.policy = policy
         self.metrics = metrics
         self.service = service
+        self.cluster = cluster
 
     def verify(
         self,
@@ -71,7 +78,23 @@ class GatesVerifier:
             service=self.service,
             inputs=inputs if inputs is not None else GateInputs(),
             only=only,
+            scope=self._scope(stage, digest),
         )
         return Verification(
             tuple(GateOutcome(s.name, s.verdict, s.to_json()) for s in report.signals)
         )
+
+    def _scope(self, stage: str, digest: str) -> Any:
+        """The colour running `digest` on a blue-green stage; None (the whole service) when
+        there are no colours or neither runs it."""
+        spec = self.policy.stage(stage)
+        if self.cluster is None or spec.strategy != "blue-green" or "{number}" in spec.namespace:
+            return None
+        from trainmaster.gates.scope import colour_of, scope_for
+        from trainmaster.rollout.port import Target
+
+        rollout = self.cluster.status(Target(stage, spec.namespace, spec.service))
+        colour = colour_of(rollout, digest)
+        if colour is None:
+            return None
+        return scope_for(self.policy, stage, self.service, rollout=rollout, colour=colour)

@@ -50,11 +50,13 @@ signals:
   saturation:
     kind: sustained
     query: >-
-      sum(rate(container_cpu_usage_seconds_total{namespace="$namespace",pod=~"$service-.*"}[3s]))
+      sum(rate(container_cpu_usage_seconds_total{namespace="$namespace",pod=~"$service-.*"}[4s]))
       / sum(kube_pod_container_resource_limits{namespace="$namespace",pod=~"$service-.*",resource="cpu"})
     threshold: 0.8
     for: 6s
     step: 1s
+metrics:
+  scrape_interval: 1s  # as ScrapeMetrics below: every range spans at least 4 scrapes
 """
 
 T0 = 1_750_000_000.0

@@ -27,6 +27,10 @@ class _Matrix(TypedDict):
 class PrometheusMetrics:
     """`Metrics` backed by one Prometheus server. `queries` counts the requests sent."""
 
+    # Queries are POSTed as a form, so a fleet's one query per signal may be long (Prometheus
+    # bounds the samples a query touches, not its text).
+    max_query_chars: int | None = None
+
     def __init__(
         self,
         base_url: str,
