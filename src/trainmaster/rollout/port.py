@@ -3,6 +3,7 @@ target (`adapters/local`) implement it; the train's deploy / verify / rollback g
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,6 +29,12 @@ class RolloutState:
     revision: int
     paused: bool
     message: str = ""
+    # The `rollouts-pod-template-hash` of each colour's pods: Argo Rollouts' ReplicaSet hash
+    # (status.blueGreen.activeSelector / previewSelector), or the local target's per-release
+    # hash (`release_hash`). Gates select one colour's series with it: an Argo pod is named
+    # `<rollout>-<hash>-<suffix>`. None: no such colour (nothing deployed, no preview).
+    active_hash: str | None = None
+    preview_hash: str | None = None
 
 
 class Cluster(Protocol):
@@ -52,3 +59,9 @@ class Cluster(Protocol):
 
 def is_digest_ref(image: str) -> bool:
     return DIGEST_REF.match(image) is not None
+
+
+def release_hash(image: str, colour: str) -> str:
+    """The local target's stand-in for a pod-template hash: 10 hex characters, stable for one
+    release (digest) in one colour, different for the two colours of the same digest."""
+    return hashlib.sha256(f"{colour}\n{image}".encode()).hexdigest()[:10]

@@ -202,3 +202,30 @@ def test_the_old_colour_is_scaled_down_after_the_stage_delay(tmp_path: Path):
         assert _version(local.endpoints(PROD).active or "") == "version 11"
     finally:
         local.close()
+
+
+def test_each_colour_has_its_own_pod_hash_and_retry_and_restart_work(cluster: LocalCluster):
+    """The shared contract with the gates: RolloutState.active_hash / preview_hash select one
+    colour's series (pod="<service>-<hash>-local"); the same digest differs by colour."""
+    from trainmaster.rollout.port import release_hash
+
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    state = cluster.status(PROD)
+    assert state.active_hash == release_hash(V1, "blue")
+    assert state.preview_hash == release_hash(V2, "green")
+    assert release_hash(V1, "blue") != release_hash(V1, "green")
+    assert len(state.active_hash or "") == 10
+
+    cluster.abort(PROD)
+    assert cluster.status(PROD).preview_hash is None
+    cluster.retry(PROD)  # the aborted release comes back as a preview
+    assert cluster.status(PROD).preview == V2 and cluster.plan(PROD, Operation("retry")).noop
+    with pytest.raises(UsageError, match="promote or abort"):
+        cluster.restart(PROD)
+    cluster.promote(PROD)
+    before = cluster.status(PROD)
+    cluster.restart(PROD)
+    after = cluster.status(PROD)
+    assert after.stable == before.stable == V2 and after.active_hash != before.active_hash
+    assert _version(cluster.endpoints(PROD).active or "") == "version 1.1.0"

@@ -21,7 +21,13 @@ from trainmaster.adapters.local.proxy import BlueGreenProxy, EventLoopThread
 from trainmaster.errors import UsageError
 from trainmaster.rollout.plan import Operation, Patch, Plan
 from trainmaster.rollout.planned import PlannedCluster
-from trainmaster.rollout.port import DIGEST_REF, RolloutState, Target, is_digest_ref
+from trainmaster.rollout.port import (
+    DIGEST_REF,
+    RolloutState,
+    Target,
+    is_digest_ref,
+    release_hash,
+)
 from trainmaster.rollout.preview import PreviewEnv
 
 if TYPE_CHECKING:
@@ -48,6 +54,11 @@ class Slot:
 
 def colour(release: Release | None) -> str | None:
     return None if release is None else ("blue" if release.revision % 2 else "green")
+
+
+def pod_hash(release: Release | None) -> str | None:
+    """The release's `pod="<service>-<hash>-local"` label: per digest and colour."""
+    return None if release is None else release_hash(release.image, colour(release) or "")
 
 
 class LocalCluster(PlannedCluster):
@@ -146,6 +157,8 @@ class LocalCluster(PlannedCluster):
             revision=len(slot.history),
             paused=slot.pending is not None,
             message=f"active {colour(slot.active)} on {slot.proxy.url}",
+            active_hash=pod_hash(slot.active),
+            preview_hash=pod_hash(slot.pending),
         )
 
     # --- plans -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from trainmaster.rollout.plan import Operation, Patch, Plan
 from trainmaster.rollout.port import RolloutState, Target
 
 API = "/v1"
-VERBS = ("deploy", "promote", "abort", "undo", "pin")
+VERBS = ("deploy", "promote", "abort", "undo", "pin", "retry", "restart")
 CONFLICT = 409  # a plan made from a state that has changed since
 
 
@@ -42,6 +42,7 @@ def operation_to(op: Operation) -> dict[str, Any]:
         "full": op.full,
         "to_revision": op.to_revision,
         "container": op.container,
+        "at": op.at,
     }
 
 
@@ -56,6 +57,7 @@ def operation_from(data: Any) -> Operation:
         full=bool(data.get("full")),
         to_revision=int(revision) if revision is not None else None,
         container=data.get("container"),
+        at=data.get("at"),
     )
 
 
@@ -102,6 +104,8 @@ def state_to(state: RolloutState) -> dict[str, Any]:
         "revision": state.revision,
         "paused": state.paused,
         "message": state.message,
+        "active_hash": state.active_hash,
+        "preview_hash": state.preview_hash,
     }
 
 
@@ -114,7 +118,13 @@ def state_from(data: Any) -> RolloutState:
         revision=int(data["revision"]),
         paused=bool(data["paused"]),
         message=str(data.get("message", "")),
+        active_hash=_optional_text(data.get("active_hash")),
+        preview_hash=_optional_text(data.get("preview_hash")),
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 _BY_EXIT_CODE: dict[int, type[TrainmasterError]] = {
