@@ -147,7 +147,9 @@ class Rollback:
     actor: str
     reason: str
     at: datetime
-    to_digest: str | None = None
+    to_digest: str | None = None  # decided by known_good.decide (the last known-good digest)
+    replaced: str | None = None  # the digest that leaves the stage
+    why: str = ""  # where to_digest comes from
 
 
 @dataclass(frozen=True)
