@@ -20,8 +20,8 @@ from trainmaster.adapters.kubernetes.rollouts import ArgoRolloutsCluster
 from trainmaster.adapters.prometheus import PrometheusMetrics
 from trainmaster.gates.watch import WatchOutcome, watch
 from trainmaster.rollout.port import Target
-from trainmaster.train.service import TrainService
 from trainmaster.train.watching import RollbackThroughTrain
+from trainmaster.wiring import App
 
 __all__ = ["golden_prometheus", "k8s"]
 PROD = Target("prod", "maestro", "maestro")
@@ -60,12 +60,13 @@ def watch_prod(
     def sleep(seconds: float) -> None:
         moment[0] += timedelta(seconds=seconds)
 
-    service: TrainService = rig.service("watcher", cluster=argo)
+    app = App(rig.policy, rig.repo, store=rig.store, cluster=argo, verifier=rig.verifier,
+              clock=rig.clock)  # fmt: skip
     return watch(
         rig.policy,
         "prod",
         metrics=PrometheusMetrics(url),
-        cluster=RollbackThroughTrain(service, argo, train, "watcher"),
+        cluster=RollbackThroughTrain(app, train, "watcher"),
         store=rig.store,
         duration=timedelta(minutes=3),
         interval=timedelta(seconds=30),
