@@ -25,7 +25,9 @@ def metrics_for(
 ) -> Metrics:
     """The policy's metrics backend; an explicit `prometheus_url` always means Prometheus.
 
-    The scrape backend polls the URLs `scrape_urls()` returns (asked again at every scrape, so a
+    On the local cluster, a running supervisor (`trainmaster local serve`) for `base_dir` is the
+    metrics backend: it scrapes every colour and keeps the history. Otherwise the scrape backend
+    polls, in this process, the URLs `scrape_urls()` returns (asked again at every scrape, so a
     blue/green switch is followed) and labels samples with `job` (default: the stages' service).
     Without `scrape_urls`, a policy on the local cluster scrapes every stage's local target in
     this process (`base_dir` as for `cluster_for`). Call `.close()` on the scrape backend to stop
@@ -34,6 +36,12 @@ def metrics_for(
         from trainmaster.adapters.prometheus import PrometheusMetrics
 
         return PrometheusMetrics(prometheus_url or policy.backends.prometheus_url)
+    if policy.backends.cluster == "local":
+        # issue 13: a running supervisor owns the one scraper and its history; every
+        # invocation's gates query it (adapters/local/scraping.py)
+        supervised = _supervised(base_dir)
+        if supervised is not None:
+            return supervised
     if scrape_urls is None and policy.backends.cluster == "local":
         scrape_urls = _local_targets(policy, base_dir)
     if scrape_urls is None:
@@ -66,6 +74,14 @@ def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callab
         return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
 
     return urls
+
+
+def _supervised(base_dir: Path | None) -> Metrics | None:
+    from trainmaster.adapters.local.client import SupervisorMetrics
+    from trainmaster.adapters.local.supervisor import running
+
+    info = running((base_dir or Path.cwd()).resolve())
+    return SupervisorMetrics(info) if info is not None else None
 
 
 def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[str]]:

@@ -3,6 +3,7 @@ JSON, the same on both sides (the server in `server.py`, the client in `client.p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
 from trainmaster.errors import (
@@ -14,6 +15,7 @@ from trainmaster.errors import (
     TrainmasterError,
     UsageError,
 )
+from trainmaster.gates.port import Series
 from trainmaster.rollout.plan import Operation, Patch, Plan
 from trainmaster.rollout.port import RolloutState, Target
 
@@ -125,6 +127,43 @@ def state_from(data: Any) -> RolloutState:
 
 def _optional_text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def query_to(query: str, start: datetime, end: datetime, step: timedelta) -> dict[str, Any]:
+    return {
+        "query": query,
+        "start": start.timestamp(),
+        "end": end.timestamp(),
+        "step": step.total_seconds(),
+    }
+
+
+def query_from(data: Any) -> tuple[str, datetime, datetime, timedelta]:
+    step = float(data["step"])
+    if not step > 0:
+        raise ValueError("step must be positive")
+    start = datetime.fromtimestamp(float(data["start"]), UTC)
+    return (
+        str(data["query"]),
+        start,
+        datetime.fromtimestamp(float(data["end"]), UTC),
+        (timedelta(seconds=step)),
+    )
+
+
+def series_to(found: list[Series]) -> dict[str, Any]:
+    # NaN (Prometheus' "no value") travels as JSON's NaN token: both ends are Python's json.
+    return {"series": [{"labels": dict(s.labels), "points": list(s.points)} for s in found]}
+
+
+def series_from(data: Any) -> list[Series]:
+    return [
+        Series(
+            labels={str(k): str(v) for k, v in s["labels"].items()},
+            points=tuple((float(t), float(v)) for t, v in s["points"]),
+        )
+        for s in data["series"]
+    ]
 
 
 _BY_EXIT_CODE: dict[int, type[TrainmasterError]] = {
