@@ -25,6 +25,7 @@ from trainmaster.wiring import App
 
 __all__ = ["golden_prometheus", "k8s"]
 PROD = Target("prod", "maestro", "maestro")
+FOURTH = "ghcr.io/acme/maestro@sha256:" + "d" * 64
 
 
 @pytest.fixture
@@ -106,3 +107,22 @@ def test_the_watch_and_rollback_go_to_the_known_good_and_a_second_rollback_is_a_
     back = rig.service("dave", cluster=argo).rollback("prod", "dave", "drill over", NEXT)
     assert argo.status(PROD).stable == NEXT and back.state.stage("prod").note == NEXT
     assert k8s.emulator.validate_all() == []
+
+
+def test_a_failed_verification_after_promotion_rolls_back_to_the_known_good(
+    rig: Rig, argo: ArgoRolloutsCluster, golden_prometheus: str
+) -> None:
+    """Not to the digest that served before this train (`previous_digest`): here that one was
+    promoted but never proved itself through a watch."""
+    rig.clock.at = datetime.fromtimestamp(T0 - 60 * MIN, UTC)
+    first = ship(rig, argo, NEXT)
+    assert watch_prod(rig, argo, golden_prometheus, first, "healthy", T0 - 3 * MIN).status == (
+        "passed"
+    )
+    ship(rig, argo, THIRD)  # promoted, its watch never ran
+    third = ship(rig, argo, FOURTH)
+    assert rig.service().state(third).stage("prod").previous_digest == THIRD
+    rig.verifier.verdicts["error-rate"] = "fail"
+    after = rig.service(cluster=argo).verify(third, "prod")
+    assert after.state.stage("prod").status.value == "rolled_back"
+    assert argo.status(PROD).stable == NEXT

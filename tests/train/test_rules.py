@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.train.fakes import DIGEST_A, DIGEST_B
+from tests.train.fakes import DIGEST_A, DIGEST_B, DIGEST_C
 from trainmaster.config import parse_policy
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.errors import ConflictError, Refused, UsageError
@@ -282,9 +282,14 @@ def test_a_failed_watch_after_promotion_rolls_back() -> None:
             replace(state.stages[1], status=StageStatus.PROMOTED, previous_digest=DIGEST_B),
         ),
     )
-    moved = next_state(live, Verified("prod", DIGEST_A, "fail", T0, (("burn-rate", "fail"),)))
+    failed = Verified("prod", DIGEST_A, "fail", T0, (("burn-rate", "fail"),), rollback_to=DIGEST_C)
+    moved = next_state(live, failed)
     assert moved.audit == "train.auto_rollback"
-    assert moved.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_B, expect=DIGEST_B)
+    # the known good the service decided, not the stage's previous digest
+    assert moved.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_C, expect=DIGEST_C)
+    stuck = next_state(live, replace(failed, rollback_to=None))  # nothing known good
+    assert stuck.state.stage("prod").status is StageStatus.FAILED
+    assert not [a for a in stuck.actions if isinstance(a, ClusterAction)]
 
 
 def test_a_stale_verification_is_rejected() -> None:

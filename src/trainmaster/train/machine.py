@@ -149,14 +149,14 @@ def _failed(
     """A failed verification revokes the stage's approvals; after promotion it rolls back."""
     revoke = RevokeApprovals(event.stage, f"verification failed at {event.at.isoformat()}")
     approvals = tuple(replace(a, revoked=True) for a in view.approvals)
-    if view.status is StageStatus.PROMOTED:
-        back = _rollback_action(event.stage, view.previous_digest)
+    if view.status is StageStatus.PROMOTED and event.rollback_to:
+        # the same target as `trainmaster rollback`: the stage's last known good (known_good.py)
+        back = _rollback_action(event.stage, event.rollback_to)
         new = replace(
             view, status=StageStatus.ROLLING_BACK, gate_verdicts=merged, approvals=approvals
         )
-        return Transition(
-            _with_stage(state, new), (revoke, back), "train.auto_rollback", {"verdict": "fail"}
-        )
+        details: dict[str, object] = {"verdict": "fail", "to": event.rollback_to}
+        return Transition(_with_stage(state, new), (revoke, back), "train.auto_rollback", details)
     new = replace(
         view,
         status=StageStatus.FAILED,

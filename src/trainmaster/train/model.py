@@ -122,6 +122,9 @@ class Verified:
     verdict: str  # pass | fail | inconclusive
     at: datetime
     gates: tuple[tuple[str, str], ...] = ()
+    # After promotion, where a failure rolls the stage back: known_good.decide's target (None:
+    # nothing known good to go to, or the stage already runs it).
+    rollback_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,20 @@ def rollback_stage(
     )
 
 
+def rollback_target(service: TrainService, stage: str) -> str | None:
+    """Where a rollback of `stage` would go now; None when there is nothing to do or nothing
+    known good to go to (a failed verification then leaves the stage as it is)."""
+    if service.ports.cluster is None:
+        return None
+    live = service.ports.cluster.status(target_for(service.policy, stage))
+    with service.store.transaction() as session:
+        history = read_history(session, service.policy, stage)
+    try:
+        return decide(history, live.stable, live.preview).target
+    except UsageError:
+        return None
+
+
 def _newest_train(history: History) -> str:
     newest = max(history.runs, key=lambda r: (r.started_at, r.updated_at), default=None)
     if newest is None:

@@ -172,9 +172,15 @@ class TrainService(TrainEngine):
         def write_results(session: Session, _state: TrainState) -> None:
             record_gate_results(session, train_id, stage, digest, rows, at)
 
+        # issue 13: a failure after promotion rolls back where `rollback` would (known_good.py)
+        back = None
+        if result.verdict.value == "fail" and view.status is StageStatus.PROMOTED:
+            from trainmaster.train.rolling_back import rollback_target
+
+            back = rollback_target(self, stage)
         return self.transition(
             train_id,
-            lambda s: Verified(stage, digest, result.verdict.value, at, gates),
+            lambda s: Verified(stage, digest, result.verdict.value, at, gates, rollback_to=back),
             reason=f"verification {result.verdict.value}",
             also=write_results,
         )
