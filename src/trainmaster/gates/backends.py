@@ -51,7 +51,10 @@ def metrics_for(
         )
     from trainmaster.adapters.scrape import ScrapeMetrics
 
-    source = ScrapeMetrics(scrape_urls, job=job or service_name(policy), interval=scrape_interval)
+    labels = getattr(scrape_urls, "labels", None)  # the local target's pod labels per URL
+    source = ScrapeMetrics(
+        scrape_urls, job=job or service_name(policy), interval=scrape_interval, labels=labels
+    )
     source.start()
     return source
 
@@ -63,17 +66,11 @@ def service_name(policy: Policy) -> str:
 
 def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callable[[], list[str]]:
     """The local target's /metrics URLs — both colours, asked again at every scrape so a
-    blue/green switch is followed. Empty for a cluster that has no local endpoints."""
-
-    def urls() -> list[str]:
-        endpoints = getattr(cluster, "endpoints", None)
-        if endpoints is None:
-            return []
-        found = endpoints(target)
-        path = policy.backends.local.metrics_path
-        return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
-
-    return urls
+    blue/green switch is followed — each labelled with its colour's pod (`labels(url)`). Empty
+    for a cluster that has no local endpoints."""
+    if getattr(cluster, "endpoints", None) is None:
+        return lambda: []
+    return _colour_targets(policy, cluster, [target])
 
 
 def _supervised(base_dir: Path | None) -> Metrics | None:
@@ -89,5 +86,12 @@ def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[s
 
     cluster = cluster_for(policy, base_dir=base_dir, shared=True)
     stages = [name for name, spec in policy.stages.items() if "{number}" not in spec.namespace]
-    each = [local_scrape_urls(policy, cluster, target_for(policy, name)) for name in stages]
-    return lambda: sorted({url for urls in each for url in urls()})
+    return _colour_targets(policy, cluster, [target_for(policy, name) for name in stages])
+
+
+def _colour_targets(
+    policy: Policy, cluster: object, targets: list[Target]
+) -> Callable[[], list[str]]:
+    from trainmaster.adapters.local.scraping import ColourTargets
+
+    return ColourTargets(cluster, targets, policy.backends.local.metrics_path)

@@ -61,7 +61,8 @@ def is_digest_ref(image: str) -> bool:
     return DIGEST_REF.match(image) is not None
 
 
-def release_hash(image: str, colour: str) -> str:
+def release_hash(image: str, colour: str, namespace: str = "") -> str:
     """The local target's stand-in for a pod-template hash: 10 hex characters, stable for one
-    release (digest) in one colour, different for the two colours of the same digest."""
-    return hashlib.sha256(f"{colour}\n{image}".encode()).hexdigest()[:10]
+    release (digest) in one colour of one rollout's namespace; different for the two colours of
+    the same digest, and for the same digest in two stages (whose series share a job)."""
+    return hashlib.sha256(f"{namespace}\n{colour}\n{image}".encode()).hexdigest()[:10]

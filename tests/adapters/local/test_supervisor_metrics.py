@@ -46,8 +46,8 @@ def test_every_invocation_queries_the_supervisors_scraper_one_colour_at_a_time(
     state = client.status(PROD)
     client.close()
     assert (state.active_hash, state.preview_hash) == (
-        release_hash(V1, "blue"),
-        release_hash(V2, "green"),
+        release_hash(V1, "blue", "maestro"),
+        release_hash(V2, "green", "maestro"),
     )
     time.sleep(3.5)  # a few scrapes, by the supervisor alone: this process scrapes nothing
 

@@ -56,9 +56,11 @@ def colour(release: Release | None) -> str | None:
     return None if release is None else ("blue" if release.revision % 2 else "green")
 
 
-def pod_hash(release: Release | None) -> str | None:
-    """The release's `pod="<service>-<hash>-local"` label: per digest and colour."""
-    return None if release is None else release_hash(release.image, colour(release) or "")
+def pod_hash(release: Release | None, namespace: str) -> str | None:
+    """The release's `pod="<service>-<hash>-local"` label: per digest, colour and namespace."""
+    if release is None:
+        return None
+    return release_hash(release.image, colour(release) or "", namespace)
 
 
 class LocalCluster(PlannedCluster):
@@ -157,8 +159,8 @@ class LocalCluster(PlannedCluster):
             revision=len(slot.history),
             paused=slot.pending is not None,
             message=f"active {colour(slot.active)} on {slot.proxy.url}",
-            active_hash=pod_hash(slot.active),
-            preview_hash=pod_hash(slot.pending),
+            active_hash=pod_hash(slot.active, target.namespace),
+            preview_hash=pod_hash(slot.pending, target.namespace),
         )
 
     # --- plans -----------------------------------------------------------------------------

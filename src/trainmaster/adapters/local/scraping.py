@@ -5,11 +5,11 @@ inconclusive).
 
 Each colour is scraped straight from its process (not through the proxy), labelled as
 kube-prometheus labels a pod: `job="<service>"`, `namespace`, `pod="<service>-<hash>-local"`
-where `<hash>` is the release's `release_hash(digest, colour)` (RolloutState.active_hash /
-preview_hash), so the policy's pod template selects one colour. The history is bounded (the
-store's retention, and at most `MAX_SAVED_SAMPLES` samples saved) and is saved in the workspace,
-`.trainmaster/local/metrics.json.gz`, every `SAVE_EVERY` seconds and at stop, then loaded by the
-next supervisor.
+where `<hash>` is the release's `release_hash(digest, colour, namespace)`
+(RolloutState.active_hash / preview_hash), so the policy's pod template selects one colour.
+The history is bounded (the store's retention, and at most `MAX_SAVED_SAMPLES` samples saved)
+and is saved in the workspace, `.trainmaster/local/metrics.json.gz`, every `SAVE_EVERY` seconds
+and at stop, then loaded by the next supervisor.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from trainmaster.gates.port import Series
 
 if TYPE_CHECKING:
     from trainmaster.adapters.local.process import Release
+    from trainmaster.rollout.port import Target
 
 FORMAT = 1
 SAVE_EVERY = 30.0  # seconds between saves of the history while the supervisor runs
@@ -106,8 +107,43 @@ def _pod_labels(service: str, namespace: str, release: Release) -> dict[str, str
     return {
         "job": service,
         "namespace": namespace,
-        "pod": f"{service}-{pod_hash(release)}-local",
+        "pod": f"{service}-{pod_hash(release, namespace)}-local",
     }
+
+
+class ColourTargets:
+    """Scrape targets for a scraper outside the supervisor (the demo, a CLI without one): the
+    /metrics URLs of each rollout's colours — the active one through the proxy, the preview
+    straight — asked again at every scrape, each with the pod labels of the colour it reaches,
+    so the same pod template selects one colour as on the supervisor's scraper. (A switch
+    between the two reads labels one scrape with the colour that was active a moment before.)"""
+
+    def __init__(self, cluster: Any, targets: list[Target], metrics_path: str) -> None:
+        self.cluster, self.targets, self.path = cluster, targets, metrics_path
+        self._labels: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[str]:
+        found: dict[str, dict[str, str]] = {}
+        for target in self.targets:
+            endpoints, state = self.cluster.endpoints(target), self.cluster.status(target)
+            for url, pod in (
+                (endpoints.active, state.active_hash),
+                (endpoints.preview, state.preview_hash),
+            ):
+                if url:
+                    labels = {"job": target.name, "namespace": target.namespace}
+                    found[url.rstrip("/") + self.path] = {
+                        **labels,
+                        **({"pod": f"{target.name}-{pod}-local"} if pod else {}),
+                    }
+        with self._lock:
+            self._labels = found
+        return sorted(found)
+
+    def labels(self, url: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._labels.get(url, {}))
 
 
 def save_history(store: SampleStore, path: Path) -> None:
