@@ -125,11 +125,15 @@ class ColourTargets:
 
     def __call__(self) -> list[str]:
         found: dict[str, dict[str, str]] = {}
+        status = getattr(self.cluster, "status", None)  # a stand-in may offer endpoints only
         for target in self.targets:
-            endpoints, state = self.cluster.endpoints(target), self.cluster.status(target)
+            endpoints = self.cluster.endpoints(target)
+            state = status(target) if status is not None else None
+            active = state.active_hash if state is not None else None
+            preview = state.preview_hash if state is not None else None
             for url, pod in (
-                (endpoints.active, state.active_hash),
-                (endpoints.preview, state.preview_hash),
+                (endpoints.active, active),
+                (endpoints.preview, preview),
             ):
                 if url:
                     labels = {"job": target.name, "namespace": target.namespace}
