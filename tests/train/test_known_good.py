@@ -110,3 +110,21 @@ def test_no_known_good_digest_is_a_usage_error() -> None:
     first = History("prod", True, (), (run("v1", GOOD, "promoted", 0),))
     with pytest.raises(UsageError, match="no known-good digest for prod"):
         decide(first, stable=GOOD, preview=None)
+
+
+def test_the_digest_a_rollback_chose_is_known_good_from_then() -> None:
+    """`rollback --to GOOD` recorded on v2's run: GOOD is chosen, BAD removed; a plain rollback
+    right after is a no-op instead of going further back."""
+    chose = History(
+        "prod",
+        True,
+        (),
+        (
+            run("v1", BAD, "promoted", 0, prev=BASE),
+            StageRecord("v2", NEWER, "rolled_back", BASE, at(10), at(20), rolled_back_to=GOOD),
+        ),
+    )
+    found = last_known_good(chose)
+    assert found is not None and (found.digest, found.at) == (GOOD, at(20))
+    assert decide(chose, stable=GOOD, preview=None).target is None
+    assert decide(chose, stable=NEWER, preview=None).replaced == NEWER

@@ -106,6 +106,8 @@ def test_the_watch_and_rollback_go_to_the_known_good_and_a_second_rollback_is_a_
     assert argo.status(PROD).stable == GOOD and baseline.state.id == first
     back = rig.service("dave", cluster=argo).rollback("prod", "dave", "drill over", NEXT)
     assert argo.status(PROD).stable == NEXT and back.state.stage("prod").note == NEXT
+    settled = rig.service("dave", cluster=argo).rollback("prod", "dave", "once more")
+    assert "already runs" in settled.message and argo.status(PROD).stable == NEXT
     assert k8s.emulator.validate_all() == []
 
 

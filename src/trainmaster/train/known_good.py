@@ -5,8 +5,9 @@ Purely computational: stored records in, a `RollbackDecision` out. The rule, pre
 - Evidence about a digest on a stage comes from its records, each with an instant:
   - a post-promotion watch that completed `passed` (every criterion held for the whole watch):
     good, at the watch's end; a watch that `rolled_back` or `failed`: bad, at its end;
-  - a train's run on the stage that was rolled back (`rolling_back`, `rolled_back`): bad, at
-    its last update — a rollback is a verdict on what it removed;
+  - a train's run on the stage that was rolled back (`rolling_back`, `rolled_back`): its digest
+    bad and the digest the rollback pinned good, at its last update — a rollback is a verdict
+    on what it removed and on what it chose (so `rollback --to D` then `rollback` stays on D);
   - what served the stage when a train was deployed there (that run's `previous_digest`): good,
     at that run's start — for the first train on the stage (the baseline trainmaster found),
     and on a stage without a watch in the policy for every train, where "its whole watch" is
@@ -50,6 +51,7 @@ class StageRecord:
     previous_digest: str | None
     started_at: datetime
     updated_at: datetime
+    rolled_back_to: str | None = None  # the digest the rollback recorded on this run pinned
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,16 @@ def evidence(history: History) -> list[Evidence]:
         for w in history.watches
         if w.status in GOOD_WATCH | BAD_WATCH
     ]
+    rollbacks = [r for r in history.runs if r.status in ROLLED_BACK_RUN]
     found += [
         Evidence(r.updated_at, r.digest, False, f"train {r.train_id} was rolled back from it")
-        for r in history.runs
-        if r.digest and r.status in ROLLED_BACK_RUN
+        for r in rollbacks
+        if r.digest
+    ]
+    found += [
+        Evidence(r.updated_at, r.rolled_back_to, True, "the target of the latest rollback")
+        for r in rollbacks
+        if r.rolled_back_to and r.rolled_back_to != r.digest
     ]
     ordered = sorted(history.runs, key=lambda r: r.started_at)
     replaced = ordered if not history.watched else ordered[:1]

@@ -153,7 +153,11 @@ def _failed(
         # the same target as `trainmaster rollback`: the stage's last known good (known_good.py)
         back = _rollback_action(event.stage, event.rollback_to)
         new = replace(
-            view, status=StageStatus.ROLLING_BACK, gate_verdicts=merged, approvals=approvals
+            view,
+            status=StageStatus.ROLLING_BACK,
+            gate_verdicts=merged,
+            approvals=approvals,
+            note=event.rollback_to,
         )
         details: dict[str, object] = {"verdict": "fail", "to": event.rollback_to}
         return Transition(_with_stage(state, new), (revoke, back), "train.auto_rollback", details)

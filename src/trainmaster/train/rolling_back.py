@@ -50,6 +50,7 @@ def read_history(session: Session, policy: Policy, stage: str) -> History:
                 previous_digest=json.loads(r.data or "{}").get("previous_digest"),
                 started_at=utc(r.started_at),  # type: ignore[arg-type]
                 updated_at=utc(r.updated_at),  # type: ignore[arg-type]
+                rolled_back_to=json.loads(r.data or "{}").get("note") or None,
             )
             for r in runs
         ),
