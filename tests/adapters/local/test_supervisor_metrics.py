@@ -49,6 +49,12 @@ def test_every_invocation_queries_the_supervisors_scraper_one_colour_at_a_time(
         release_hash(V1, "blue", "maestro"),
         release_hash(V2, "green", "maestro"),
     )
+    overview = json.loads(cli("--json", "local", "status").out)
+    pods = {
+        r["colour"]: r["pod"] for r in (overview["rollouts"][0][k] for k in ("active", "pending"))
+    }
+    assert pods == {"blue": f"maestro-{state.active_hash}-local",
+                    "green": f"maestro-{state.preview_hash}-local"}  # fmt: skip
     time.sleep(3.5)  # a few scrapes, by the supervisor alone: this process scrapes nothing
 
     seed = load_policy(tmp_path / "trainmaster.yaml")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainmaster.adapters.local import wire
-from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour
+from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour, pod_hash
 from trainmaster.adapters.local.process import Release
 from trainmaster.adapters.local.scraping import LocalScraper
 from trainmaster.adapters.local.supervisor import (
@@ -143,7 +143,9 @@ def _slot_view(slot: Slot) -> dict[str, Any]:
         if r is None:
             return None
         pid = r.process.pid if r.process is not None else None
-        return {"image": r.image, "colour": colour(r), "url": r.url, "pid": pid, "alive": r.alive}
+        pod = f"{slot.target.name}-{pod_hash(r, slot.target.namespace)}-local"  # its series' label
+        view = {"image": r.image, "colour": colour(r), "url": r.url, "pid": pid, "alive": r.alive}
+        return {**view, "pod": pod}
 
     return {
         "stage": slot.target.stage,
