@@ -21,7 +21,7 @@ import pytest
 
 from tests.gates.conftest import T0
 from tests.train.conftest import COMMITS, Rig
-from tests.train.fakes import DIGEST_A, Crash, make_repo
+from tests.train.fakes import DIGEST_A, DIGEST_OLD, Crash, make_repo
 from trainmaster.adapters.prometheus import PrometheusMetrics
 from trainmaster.audit import AuditLog
 from trainmaster.config import Policy, parse_policy
@@ -31,6 +31,7 @@ from trainmaster.jobs.handlers import Work, handlers
 from trainmaster.jobs.model import JobStatus
 from trainmaster.jobs.runner import Handler, JobContext, Runner
 from trainmaster.jobs.wiring import planner_for
+from trainmaster.rollout.backends import target_for
 from trainmaster.store import Store
 from trainmaster.store.jobs import listing
 from trainmaster.wiring import App
@@ -146,6 +147,9 @@ def play(week: Week) -> None:
 def rig_for(store: Store, tmp_path: Path, service: str) -> Rig:
     rig = Rig(week_policy(service), store, make_repo(tmp_path / "repo", COMMITS, tag="v1.0.0"))
     rig.clock.at = CUT_AT - timedelta(minutes=1)
+    # v1.0.0 serves prod before the week: the known good a rollback goes back to (issue 13)
+    rig.cluster.pin(target_for(rig.policy, "prod"), DIGEST_OLD)
+    rig.cluster.calls.clear()
     return rig
 
 
@@ -218,8 +222,9 @@ def test_a_bad_release_is_rolled_back_once_whoever_dies(
     rig = rig_for(new_store(), tmp_path, "errors5")
     week = Week(rig, golden_prometheus, Kills(rng, 8))
     play(week)
-    assert cluster_calls(rig)[-1] == ("undo", "prod")
-    assert cluster_calls(rig).count(("undo", "prod")) == 1
+    assert cluster_calls(rig)[-1] == ("pin", "prod")  # back to the known good, by history
+    assert cluster_calls(rig).count(("pin", "prod")) == 1
+    assert rig.cluster.states["prod"].stable == DIGEST_OLD
     actions = check_each_step_once(rig)
     assert actions.count("train.rolled_back") == 1
     assert rig.service().state("v1.1.0").status.value == "rolled_back"

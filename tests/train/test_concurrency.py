@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.train.conftest import Rig
-from tests.train.fakes import DIGEST_A
+from tests.train.fakes import DIGEST_A, DIGEST_OLD
 from trainmaster.audit import AuditLog
 from trainmaster.errors import ConflictError, ExitCode, TrainmasterError
 from trainmaster.train.model import TrainState
@@ -102,7 +102,8 @@ def test_a_stale_expected_version_is_a_conflict(rig: Rig) -> None:
 
 def test_two_approvers_at_once_both_count(rig: Rig) -> None:
     train = ready_for_prod(rig)
-    rig.service("captain").rollback("prod", "captain", "start over", train_id=train)
+    # nothing served prod before: no known-good digest, so the drill names one
+    rig.service("captain").rollback("prod", "captain", "start over", DIGEST_OLD, train_id=train)
     captain = rig.service()
     captain.deploy(train, "prod")
     captain.verify(train, "prod")

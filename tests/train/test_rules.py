@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.train.fakes import DIGEST_A, DIGEST_B
+from tests.train.fakes import DIGEST_A, DIGEST_B, DIGEST_C
 from trainmaster.config import parse_policy
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.errors import ConflictError, Refused, UsageError
@@ -234,7 +234,9 @@ def test_promote_twice_is_a_conflict_and_busy_stages_refuse() -> None:
         promote(done)
 
 
-def test_rollback_pins_the_previous_digest_and_needs_a_reason() -> None:
+def test_rollback_pins_the_decided_digest_whatever_the_train_state() -> None:
+    """The machine pins what known_good.decide chose: never "the previous revision" (undo),
+    and an aborted or rolled-back train can still record the rollback of its release."""
     state = awaiting_prod()
     state = replace(
         state,
@@ -244,14 +246,31 @@ def test_rollback_pins_the_previous_digest_and_needs_a_reason() -> None:
         ),
     )
     with pytest.raises(Refused, match="needs a reason"):
-        next_state(state, Rollback("prod", "dave", "", T0))
-    back = next_state(state, Rollback("prod", "dave", "p95", T0))
+        next_state(state, Rollback("prod", "dave", "", T0, DIGEST_B))
+    with pytest.raises(UsageError, match="no known-good digest"):
+        next_state(state, Rollback("prod", "dave", "p95", T0))
+    back = next_state(state, Rollback("prod", "dave", "p95", T0, DIGEST_B, replaced="x", why="y"))
     assert back.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_B, expect=DIGEST_B)
-    undo = next_state(
-        replace(state, stages=(state.stages[0], replace(state.stages[1], previous_digest=None))),
-        Rollback("prod", "dave", "p95", T0),
+    assert back.details == {"to": DIGEST_B, "train": state.id, "from": "x", "known_good": "y"}
+    for stage_status in (StageStatus.ROLLED_BACK, StageStatus.ABORTED, StageStatus.FAILED):
+        other = replace(
+            state, stages=(state.stages[0], replace(state.stages[1], status=stage_status))
+        )
+        assert next_state(other, Rollback("prod", "d", "r", T0, DIGEST_B)).audit == "rollback"
+    aborted = replace(state, status=TrainStatus.ABORTED)
+    rolling = next_state(aborted, Rollback("prod", "d", "r", T0, DIGEST_B)).state
+    done = next_state(rolling, EffectsDone("prod", T0)).state
+    assert (done.stage("prod").status, done.status) == (
+        StageStatus.ROLLED_BACK,
+        TrainStatus.ABORTED,
     )
-    assert undo.actions[-1] == ClusterAction("undo", "prod")
+    with pytest.raises(UsageError, match="is aborted"):
+        next_state(aborted, Approve("prod", "alice", "fine", T0))
+    pending = replace(
+        state, stages=(state.stages[0], replace(state.stages[1], status=StageStatus.PENDING))
+    )
+    with pytest.raises(UsageError, match="never deployed"):
+        next_state(pending, Rollback("prod", "d", "r", T0, DIGEST_B))
 
 
 def test_a_failed_watch_after_promotion_rolls_back() -> None:
@@ -263,9 +282,14 @@ def test_a_failed_watch_after_promotion_rolls_back() -> None:
             replace(state.stages[1], status=StageStatus.PROMOTED, previous_digest=DIGEST_B),
         ),
     )
-    moved = next_state(live, Verified("prod", DIGEST_A, "fail", T0, (("burn-rate", "fail"),)))
+    failed = Verified("prod", DIGEST_A, "fail", T0, (("burn-rate", "fail"),), rollback_to=DIGEST_C)
+    moved = next_state(live, failed)
     assert moved.audit == "train.auto_rollback"
-    assert moved.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_B, expect=DIGEST_B)
+    # the known good the service decided, not the stage's previous digest
+    assert moved.actions[-1] == ClusterAction("pin", "prod", image=DIGEST_C, expect=DIGEST_C)
+    stuck = next_state(live, replace(failed, rollback_to=None))  # nothing known good
+    assert stuck.state.stage("prod").status is StageStatus.FAILED
+    assert not [a for a in stuck.actions if isinstance(a, ClusterAction)]
 
 
 def test_a_stale_verification_is_rejected() -> None:

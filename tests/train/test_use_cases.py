@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.policy.conftest import seed_text
-from tests.train.fakes import DIGEST_A, FakeCluster, FakeVerifier, make_repo
+from tests.train.fakes import DIGEST_A, DIGEST_OLD, FakeCluster, FakeVerifier, make_repo
 from trainmaster.audit import AuditLog
 from trainmaster.config import load_policy
 from trainmaster.errors import RefusalReason, Refused
@@ -115,8 +115,20 @@ def test_every_train_use_case_matches_the_cli(twins: Twins) -> None:
             lambda app: uc.promote(app, uc.PromoteInput("bob", "v1.1.0", "stage", "green")),
         ),
         (
-            ["rollback", "--env", "stage", "--reason", "p95 regression", *as_captain],
-            lambda app: uc.rollback(app, uc.RollbackInput("captain", "stage", "p95 regression")),
+            # nothing served stage before this first train: no known-good digest, so --to
+            [
+                "rollback",
+                "--env",
+                "stage",
+                "--reason",
+                "p95 regression",
+                "--to",
+                DIGEST_OLD,
+                *as_captain,
+            ],
+            lambda app: uc.rollback(
+                app, uc.RollbackInput("captain", "stage", "p95 regression", to_digest=DIGEST_OLD)
+            ),
         ),
         (
             ["train", "abort", "v1.1.0", "--reason", "superseded", *as_captain],

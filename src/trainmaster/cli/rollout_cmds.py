@@ -1,4 +1,4 @@
-"""`rollout status|deploy|promote|abort|undo|pin` and `preview up|down|sweep`."""
+"""`rollout status|deploy|promote|abort|undo|pin|retry|restart` and `preview up|down|sweep`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from trainmaster.rollout.plan import Operation, Plan
     from trainmaster.rollout.use_cases import Where
 
-rollout_app = typer.Typer(help="Blue-green rollouts: deploy, promote, abort, undo, pin.")
+rollout_app = typer.Typer(
+    help="Blue-green rollouts: deploy, promote, abort, undo, pin, retry, restart."
+)
 preview_app = typer.Typer(help="Preview environments per pull request, with TTL cleanup.")
 
 NS = Annotated[str | None, typer.Option("--ns", "-n", help="Namespace of the rollout.")]
@@ -165,6 +167,26 @@ def undo(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: S
 
     op = Operation("undo", to_revision=to_revision)
     _act(typer_ctx, _where(ns, rollout, stage), op, dry_run, reason, go_live)
+
+
+@rollout_app.command("retry")
+def retry(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: STAGE = None,
+          dry_run: DRY = False, reason: REASON = "") -> None:  # fmt: skip
+    """Retry an aborted update: the new colour comes back as a preview (status.abort false)."""
+    from trainmaster.rollout.plan import Operation
+
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.retry", dry_run, reason)
+    _run(typer_ctx, ns, rollout, stage, Operation("retry"), dry_run, reason)
+
+
+@rollout_app.command("restart")
+def restart(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: STAGE = None,
+            dry_run: DRY = False, reason: REASON = "") -> None:  # fmt: skip
+    """Restart the pods of the rollout now (spec.restartAt); the release is unchanged."""
+    from trainmaster.rollout.plan import Operation
+
+    _authorize(typer_ctx, ns, rollout, stage, "rollout.restart", dry_run, reason)
+    _run(typer_ctx, ns, rollout, stage, Operation("restart"), dry_run, reason)
 
 
 PR = Annotated[int, typer.Option("--pr", min=1, help="Pull request number.")]

@@ -375,15 +375,15 @@ def rollback(
     env: Env,
     reason: Reason,
     to: Annotated[
-        str | None, typer.Option("--to", help="Digest to pin (default: the previous).")
+        str | None, typer.Option("--to", help="Digest to pin (default: the last known good).")
     ] = None,
     train: Annotated[
-        str | None, typer.Option("--train", help="Train (default: latest on ENV).")
+        str | None, typer.Option("--train", help="Train (default: whose release leaves ENV).")
     ] = None,
     dry_run: DryRun = False,
     as_json: Json = False,
 ) -> None:
-    """Roll a stage back in one command: pin the previous (or given) digest."""
+    """Roll a stage back in one command: pin its last known-good (or the given) digest."""
     from trainmaster.train import use_cases
 
     state = ctx(typer_ctx)

@@ -116,6 +116,11 @@ class Watch(Strict):
 class Stage(Strict):
     namespace: str
     service: str = "maestro"
+    container: str | None = Field(
+        None,
+        description="Argo Rollouts: the container whose image is the release (a sidecar may be "
+        "listed first); default: the only container, else the one named after the rollout.",
+    )
     strategy: Literal["none", "blue-green", "canary"] = "none"
     auto_promotion: bool = False
     scale_down_delay: Duration = Field(

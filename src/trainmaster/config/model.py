@@ -47,6 +47,8 @@ ACTIONS = frozenset(
         "rollout.abort",
         "rollout.promote",
         "rollout.undo",
+        "rollout.retry",
+        "rollout.restart",
         "governance.apply",
         "preview.up",
         "preview.down",

@@ -25,7 +25,9 @@ def metrics_for(
 ) -> Metrics:
     """The policy's metrics backend; an explicit `prometheus_url` always means Prometheus.
 
-    The scrape backend polls the URLs `scrape_urls()` returns (asked again at every scrape, so a
+    On the local cluster, a running supervisor (`trainmaster local serve`) for `base_dir` is the
+    metrics backend: it scrapes every colour and keeps the history. Otherwise the scrape backend
+    polls, in this process, the URLs `scrape_urls()` returns (asked again at every scrape, so a
     blue/green switch is followed) and labels samples with `job` (default: the stages' service).
     Without `scrape_urls`, a policy on the local cluster scrapes every stage's local target in
     this process (`base_dir` as for `cluster_for`). Call `.close()` on the scrape backend to stop
@@ -34,6 +36,12 @@ def metrics_for(
         from trainmaster.adapters.prometheus import PrometheusMetrics
 
         return PrometheusMetrics(prometheus_url or policy.backends.prometheus_url)
+    if policy.backends.cluster == "local":
+        # issue 13: a running supervisor owns the one scraper and its history; every
+        # invocation's gates query it (adapters/local/scraping.py)
+        supervised = _supervised(base_dir)
+        if supervised is not None:
+            return supervised
     if scrape_urls is None and policy.backends.cluster == "local":
         scrape_urls = _local_targets(policy, base_dir)
     if scrape_urls is None:
@@ -47,8 +55,10 @@ def metrics_for(
         stated = "scrape_interval" in policy.metrics.model_fields_set
         interval = policy.metrics.scrape_interval.total_seconds()
         scrape_interval = interval if stated else DEFAULT_SCRAPE_INTERVAL
-
-    source = ScrapeMetrics(scrape_urls, job=job or service_name(policy), interval=scrape_interval)
+    labels = getattr(scrape_urls, "labels", None)  # the local target's pod labels per URL
+    source = ScrapeMetrics(
+        scrape_urls, job=job or service_name(policy), interval=scrape_interval, labels=labels
+    )
     source.start()
     return source
 
@@ -60,17 +70,19 @@ def service_name(policy: Policy) -> str:
 
 def local_scrape_urls(policy: Policy, cluster: object, target: Target) -> Callable[[], list[str]]:
     """The local target's /metrics URLs — both colours, asked again at every scrape so a
-    blue/green switch is followed. Empty for a cluster that has no local endpoints."""
+    blue/green switch is followed — each labelled with its colour's pod (`labels(url)`). Empty
+    for a cluster that has no local endpoints."""
+    if getattr(cluster, "endpoints", None) is None:
+        return lambda: []
+    return _colour_targets(policy, cluster, [target])
 
-    def urls() -> list[str]:
-        endpoints = getattr(cluster, "endpoints", None)
-        if endpoints is None:
-            return []
-        found = endpoints(target)
-        path = policy.backends.local.metrics_path
-        return [url.rstrip("/") + path for url in (found.active, found.preview) if url]
 
-    return urls
+def _supervised(base_dir: Path | None) -> Metrics | None:
+    from trainmaster.adapters.local.client import SupervisorMetrics
+    from trainmaster.adapters.local.supervisor import running
+
+    info = running((base_dir or Path.cwd()).resolve())
+    return SupervisorMetrics(info) if info is not None else None
 
 
 def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[str]]:
@@ -78,5 +90,12 @@ def _local_targets(policy: Policy, base_dir: Path | None) -> Callable[[], list[s
 
     cluster = cluster_for(policy, base_dir=base_dir, shared=True)
     stages = [name for name, spec in policy.stages.items() if "{number}" not in spec.namespace]
-    each = [local_scrape_urls(policy, cluster, target_for(policy, name)) for name in stages]
-    return lambda: sorted({url for urls in each for url in urls()})
+    return _colour_targets(policy, cluster, [target_for(policy, name) for name in stages])
+
+
+def _colour_targets(
+    policy: Policy, cluster: object, targets: list[Target]
+) -> Callable[[], list[str]]:
+    from trainmaster.adapters.local.scraping import ColourTargets
+
+    return ColourTargets(cluster, targets, policy.backends.local.metrics_path)

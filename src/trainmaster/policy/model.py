@@ -23,7 +23,9 @@ RISKY_ACTIONS = frozenset(
         "jobs.manage",
     }
 )
-PRODUCTION_RISKY_ACTIONS = frozenset({"rollout.deploy", "rollout.promote"})
+PRODUCTION_RISKY_ACTIONS = frozenset(
+    {"rollout.deploy", "rollout.promote", "rollout.retry", "rollout.restart"}
+)
 # Steps of a train anyone may take until a role lists them in its `may` (then only its members).
 OPEN_ACTIONS = frozenset({"train.artifact", "train.deploy", "train.verify", "gate.run"})
 

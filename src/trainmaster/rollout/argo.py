@@ -21,13 +21,12 @@ DEFAULT_SCALE_DOWN_DELAY = timedelta(seconds=30)  # Argo Rollouts' default scale
 
 
 def promote_patches(rollout: Manifest, *, full: bool = False) -> tuple[Patch, ...]:
-    """The plugin's `promote`: status patch first (pauseConditions null, or promoteFull), then the
-    spec patch (paused false). When the status subresource is missing, the unified patch."""
+    """The plugin's `promote` (cmd/promote/promote.go): status patch first (pauseConditions null,
+    or promoteFull), then the spec patch (paused false). When the status subresource is missing
+    (404), the unified patch replaces both."""
     spec, status = rollout.get("spec", {}), rollout.get("status", {})
     if full:
-        if status.get("currentPodHash") == status.get("stableRS"):
-            return ()
-        return (Patch("merge", {"status": {"promoteFull": True}}, "status", description="full"),)
+        return _promote_full(spec, status)
     unified = Patch("merge", {"spec": {"paused": False}, "status": {"pauseConditions": None}})
     patches: list[Patch] = []
     if status.get("pauseConditions"):
@@ -36,6 +35,35 @@ def promote_patches(rollout: Manifest, *, full: bool = False) -> tuple[Patch, ..
     if spec.get("paused"):
         patches.append(Patch("merge", {"spec": {"paused": False}}))
     return tuple(patches)
+
+
+def _promote_full(spec: Manifest, status: Manifest) -> tuple[Patch, ...]:
+    """`promote --full` also unpauses (argo-rollouts#4412, fixing #4265): a manually paused
+    rollout (spec.paused) ignores status.promoteFull, so without it the rollout stalls."""
+    unpause = {"spec": {"paused": False}} if spec.get("paused") else {}
+    patches: list[Patch] = []
+    if status.get("currentPodHash") != status.get("stableRS"):
+        body = {"status": {"promoteFull": True}}
+        unified = Patch("merge", {**unpause, **body})
+        patches.append(Patch("merge", body, "status", fallback=unified, description="full"))
+    if unpause:
+        patches.append(Patch("merge", unpause))
+    return tuple(patches)
+
+
+def retry_patches(rollout: Manifest) -> tuple[Patch, ...]:
+    """The plugin's `retry rollout` (cmd/retry/retry.go): status.abort false, on the status
+    subresource, else the main resource. Nothing to send when the rollout is not aborted."""
+    if not rollout.get("status", {}).get("abort"):
+        return ()
+    body = {"status": {"abort": False}}
+    return (Patch("merge", body, "status", fallback=Patch("merge", body)),)
+
+
+def restart_patch(at: str) -> Patch:
+    """The plugin's `restart` (cmd/restart/restart.go): spec.restartAt; the controller restarts
+    every pod created before that instant and records status.restartedAt."""
+    return Patch("merge", {"spec": {"restartAt": at}}, description=f"restart at {at}")
 
 
 def abort_patches() -> tuple[Patch, ...]:
@@ -104,16 +132,35 @@ def derivative(mine: Any, theirs: Any) -> bool:
 
 
 def undo_patch(
-    rollout: Manifest, replicasets: list[Manifest], to_revision: int | None = None
+    rollout: Manifest,
+    replicasets: list[Manifest],
+    to_revision: int | None = None,
+    workload: Manifest | None = None,
 ) -> Patch | None:
-    """The plugin's `undo`: a JSON patch replacing /spec/template with the previous revision's pod
-    template, its hash label removed. None when the rollout already runs that template."""
+    """The plugin's `undo` (cmd/undo/undo.go): a JSON patch replacing /spec/template with the
+    previous revision's pod template, its hash label removed. On a workloadRef rollout the
+    template lives in the referenced Deployment (`workload`), so the patch goes there
+    (argo-rollouts#1275): patching the Rollout would change nothing. None when already there."""
     rs = replicaset_for_revision(rollout, replicasets, to_revision)
     template = _without_hash(rs.get("spec", {}).get("template", {}))
-    if derivative(_without_hash(rollout.get("spec", {}).get("template", {})), template):
+    holder = workload if workload is not None else rollout
+    if derivative(_without_hash(holder.get("spec", {}).get("template", {})), template):
         return None
     body = [{"op": "replace", "path": "/spec/template", "value": template}]
-    return Patch("json", body, description=f"revision {revision_of(rs)}")
+    kind = "Rollout" if workload is None else "Deployment"
+    return Patch("json", body, description=f"revision {revision_of(rs)}", kind=kind)
+
+
+def workload_name(rollout: Manifest) -> str | None:
+    """The Deployment a workloadRef rollout takes its pod template from, else None."""
+    ref = rollout.get("spec", {}).get("workloadRef") or {}
+    if not ref:
+        return None
+    if ref.get("kind", "Deployment") != "Deployment":
+        raise UsageError(
+            f"the rollout's workloadRef is a {ref.get('kind')}: only a Deployment is supported"
+        )
+    return str(ref.get("name", ""))
 
 
 def require_digest(image: str) -> str:
@@ -148,16 +195,22 @@ def choose_container(rollout: Manifest, container: str | None) -> str:
 
 
 def set_image(
-    rollout: Manifest, image: str, container: str | None = None
+    rollout: Manifest, image: str, container: str | None = None, workload: Manifest | None = None
 ) -> tuple[Manifest, Patch]:
-    """The plugin's `set image`: the whole object updated (PUT, optimistic on resourceVersion)
-    with the container's image replaced. The Patch records the change as a JSON patch too."""
+    """The plugin's `set image` (cmd/set/set_image.go): the whole object updated (PUT, optimistic
+    on resourceVersion) with the container's image replaced. On a workloadRef rollout the object
+    is the referenced Deployment (`workload`): the rollout has no template of its own
+    (argo-rollouts#1525). The Patch records the change as a JSON patch too."""
     require_digest(image)
-    workload = rollout.get("spec", {}).get("workloadRef")
-    if workload:
+    if workload is not None:
+        named = {"metadata": rollout.get("metadata", {}), "spec": workload.get("spec", {})}
+        updated, patch = set_image(named, image, container)
+        whole = {**workload, "spec": updated["spec"]}
+        return whole, Patch("update", patch.body, description=patch.description, kind="Deployment")
+    if workload_name(rollout) is not None:
         raise UsageError(
-            f"the rollout takes its pod template from {workload.get('kind')} "
-            f"{workload.get('name')!r} (workloadRef): set the image there"
+            f"the rollout takes its pod template from Deployment {workload_name(rollout)!r} "
+            "(workloadRef): set the image there"
         )
     name = choose_container(rollout, container)
     updated = copy.deepcopy(rollout)
@@ -183,33 +236,70 @@ def current_image(rollout: Manifest, container: str | None = None) -> str | None
     return None
 
 
-def _image_by_hash(replicasets: list[Manifest], pod_hash: str | None) -> str | None:
+def _image_by_hash(
+    rollout: Manifest, replicasets: list[Manifest], pod_hash: str | None, container: str | None
+) -> str | None:
+    """The image of the chosen container (the policy's, else as `choose_container`) in the
+    ReplicaSet with `pod_hash`; never simply the first container, which may be a sidecar."""
     for rs in replicasets:
         labels = rs.get("metadata", {}).get("labels") or {}
         if pod_hash and labels.get(POD_TEMPLATE_HASH) == pod_hash:
-            containers = rs.get("spec", {}).get("template", {}).get("spec", {}).get("containers")
-            return str(containers[0].get("image")) if containers else None
+            as_rollout = {"metadata": rollout.get("metadata", {}), "spec": rs.get("spec", {})}
+            return current_image(as_rollout, container)
     return None
 
 
-def rollout_state(target: Target, rollout: Manifest, replicasets: list[Manifest]) -> RolloutState:
+def generation_observed(rollout: Manifest) -> bool:
+    """The plugin's `isGenerationObserved` (utils/rollout/rolloututil.go): status describes the
+    current spec only once status.observedGeneration equals metadata.generation. A non-numeric
+    value (a v0.9 hash) or one ahead of the generation counts as observed."""
+    observed = str(rollout.get("status", {}).get("observedGeneration", ""))
+    generation = int(rollout.get("metadata", {}).get("generation", 0) or 0)
+    if not observed.isdigit():
+        return True
+    return int(observed) >= generation
+
+
+def colour_hashes(rollout: Manifest) -> tuple[str | None, str | None]:
+    """(active, preview) pod-template hashes. Blue-green: status.blueGreen.activeSelector and
+    previewSelector, which the controller moves at promotion, before post-promotion analysis
+    marks the new ReplicaSet stable (status.stableRS lags behind until then). Canary, or a status
+    without selectors: stableRS serves, currentPodHash is the new colour."""
+    status = rollout.get("status", {})
+    blue_green = status.get("blueGreen") or {}
+    stable, current = status.get("stableRS"), status.get("currentPodHash")
+    active = blue_green.get("activeSelector") or stable
+    preview = blue_green.get("previewSelector") if blue_green.get("activeSelector") else current
+    return active, (preview if preview and preview != active else None)
+
+
+def rollout_state(
+    target: Target, rollout: Manifest, replicasets: list[Manifest], container: str | None = None
+) -> RolloutState:
     spec, status = rollout.get("spec", {}), rollout.get("status", {})
     owned = owned_replicasets(rollout, replicasets)
-    stable = _image_by_hash(owned, status.get("stableRS"))
-    current = status.get("currentPodHash")
-    preview = _image_by_hash(owned, current) if current != status.get("stableRS") else None
+    active, preview = colour_hashes(rollout)
+    stable = _image_by_hash(rollout, owned, active, container)
     paused = bool(spec.get("paused") or status.get("pauseConditions"))
     phase = status.get("phase") or ("Paused" if paused else "Progressing")
+    message = status.get("message", "")
     if status.get("abort"):
         phase = "Degraded"
+    if not generation_observed(rollout):
+        # The selectors and phase describe the previous spec: nothing about the new one is known
+        # yet, and the old phase (Healthy, Paused) must not be trusted as this spec's.
+        phase, message = "Progressing", "waiting for rollout spec update to be observed"
+        preview = None
     return RolloutState(
         target=target,
         phase=phase,
-        stable=stable or current_image(rollout),
-        preview=preview,
+        stable=stable if active else current_image(rollout, container),
+        preview=_image_by_hash(rollout, owned, preview, container),
         revision=revision_of(rollout),
         paused=paused,
-        message=status.get("message", ""),
+        message=message,
+        active_hash=active,
+        preview_hash=preview,
     )
 
 

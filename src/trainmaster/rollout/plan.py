@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Verb = Literal["deploy", "promote", "abort", "undo", "pin"]
+Verb = Literal["deploy", "promote", "abort", "undo", "pin", "retry", "restart"]
 PatchType = Literal["merge", "json", "update", "local"]
 
 CONTENT_TYPES: dict[str, str] = {
@@ -27,6 +27,7 @@ class Operation:
     full: bool = False
     to_revision: int | None = None
     container: str | None = None
+    at: str | None = None  # restart: when the pods restart (RFC 3339, UTC); None: now
 
     @property
     def action(self) -> str:
@@ -44,17 +45,19 @@ class Patch:
     subresource: str | None = None
     fallback: Patch | None = None
     description: str = ""
+    kind: str = "Rollout"  # or the Deployment a workloadRef names (undo, set image act there)
 
     def render(self) -> str:
         body = json.dumps(self.body, sort_keys=True)
         if self.type == "update":
             # `set image` sends the whole object back (PUT, guarded by its resourceVersion);
             # what changes in it is shown as the equivalent JSON patch.
-            return f"PUT (application/json) the whole Rollout, changing {body}"
+            return f"PUT (application/json) the whole {self.kind}, changing {body}"
         if self.type == "local":
             return f"local {body}"
         where = f"/{self.subresource}" if self.subresource else ""
-        return f"PATCH{where} ({CONTENT_TYPES[self.type]}) {body}"
+        of = "" if self.kind == "Rollout" else f" the {self.kind}"
+        return f"PATCH{of}{where} ({CONTENT_TYPES[self.type]}) {body}"
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.type, "body": self.body}
@@ -64,6 +67,8 @@ class Patch:
             out["fallback"] = self.fallback.as_dict()
         if self.description:
             out["description"] = self.description
+        if self.kind != "Rollout":
+            out["kind"] = self.kind
         return out
 
 

@@ -37,3 +37,11 @@ class PlannedCluster:
 
     def close(self) -> None:
         """Nothing held by default; a backend with connections or processes overrides it."""
+
+    def retry(self, target: Target) -> None:
+        """Resume an aborted update (Argo: status.abort false)."""
+        self.run(target, Operation("retry"))
+
+    def restart(self, target: Target, *, at: str | None = None) -> None:
+        """Restart the release's pods (Argo: spec.restartAt), the release unchanged."""
+        self.run(target, Operation("restart", at=at))

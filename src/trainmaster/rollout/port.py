@@ -3,6 +3,7 @@ target (`adapters/local`) implement it; the train's deploy / verify / rollback g
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -58,3 +59,10 @@ class Cluster(Protocol):
 
 def is_digest_ref(image: str) -> bool:
     return DIGEST_REF.match(image) is not None
+
+
+def release_hash(image: str, colour: str, namespace: str = "") -> str:
+    """The local target's stand-in for a pod-template hash: 10 hex characters, stable for one
+    release (digest) in one colour of one rollout's namespace; different for the two colours of
+    the same digest, and for the same digest in two stages (whose series share a job)."""
+    return hashlib.sha256(f"{namespace}\n{colour}\n{image}".encode()).hexdigest()[:10]

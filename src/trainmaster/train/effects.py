@@ -166,7 +166,9 @@ def _promoted(state: RolloutState, params: dict[str, Any]) -> str:
 
 
 def _pinned(state: RolloutState, params: dict[str, Any]) -> str:
-    return "already serving" if state.stable == params.get("image") else ""
+    # A pending preview of another image is part of what a rollback removes.
+    image = params.get("image")
+    return "already serving" if state.stable == image and state.preview in (None, image) else ""
 
 
 def _undone(state: RolloutState, params: dict[str, Any]) -> str:

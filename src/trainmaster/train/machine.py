@@ -47,11 +47,23 @@ from trainmaster.train.model import (
 def next_state(state: TrainState, event: Event) -> Transition:
     if isinstance(event, Abort):
         return _abort(state, event)
-    if state.status in (TrainStatus.ABORTED, TrainStatus.CUTTING):
+    if state.status is TrainStatus.CUTTING or (
+        state.status is TrainStatus.ABORTED and not _rolling_back(state, event)
+    ):
         raise UsageError(f"train {state.id} is {state.status.value}")
     handler: Any = _HANDLERS[type(event)]
     result: Transition = handler(state, event)
     return result
+
+
+def _rolling_back(state: TrainState, event: Event) -> bool:
+    """A rollback (and its completion) is about the stage, so an aborted train may record it."""
+    if isinstance(event, Rollback):
+        return True
+    return (
+        isinstance(event, EffectsDone)
+        and state.stage(event.stage).status is StageStatus.ROLLING_BACK
+    )
 
 
 def _with_stage(state: TrainState, view: StageView, **train: object) -> TrainState:
@@ -137,14 +149,18 @@ def _failed(
     """A failed verification revokes the stage's approvals; after promotion it rolls back."""
     revoke = RevokeApprovals(event.stage, f"verification failed at {event.at.isoformat()}")
     approvals = tuple(replace(a, revoked=True) for a in view.approvals)
-    if view.status is StageStatus.PROMOTED:
-        back = _rollback_action(event.stage, view.previous_digest)
+    if view.status is StageStatus.PROMOTED and event.rollback_to:
+        # the same target as `trainmaster rollback`: the stage's last known good (known_good.py)
+        back = _rollback_action(event.stage, event.rollback_to)
         new = replace(
-            view, status=StageStatus.ROLLING_BACK, gate_verdicts=merged, approvals=approvals
+            view,
+            status=StageStatus.ROLLING_BACK,
+            gate_verdicts=merged,
+            approvals=approvals,
+            note=event.rollback_to,
         )
-        return Transition(
-            _with_stage(state, new), (revoke, back), "train.auto_rollback", {"verdict": "fail"}
-        )
+        details: dict[str, object] = {"verdict": "fail", "to": event.rollback_to}
+        return Transition(_with_stage(state, new), (revoke, back), "train.auto_rollback", details)
     new = replace(
         view,
         status=StageStatus.FAILED,
@@ -201,22 +217,32 @@ def _promote(state: TrainState, event: Promote) -> Transition:
 
 
 def _rollback(state: TrainState, event: Rollback) -> Transition:
+    """Pin the stage to the digest `known_good.decide` chose, whatever this train's state: a
+    rollback acts on what the stage runs, so an aborted, released or already rolled-back train
+    can still be the one whose release leaves. Never "one revision back": that is history's
+    decision, made before this event."""
     view = state.stage(event.stage)
     if view.status in BUSY:
         raise ConflictError(f"{event.stage} is {view.status.value}; let it finish (or resume it)")
-    if view.status in (StageStatus.PENDING, StageStatus.ROLLED_BACK, StageStatus.ABORTED):
-        raise UsageError(f"train {state.id} is not deployed to {event.stage}")
+    if view.status is StageStatus.PENDING:
+        raise UsageError(f"train {state.id} was never deployed to {event.stage}")
     if not event.reason.strip():
         raise Refused("a rollback needs a reason (--reason)")
-    target = event.to_digest or view.previous_digest
+    if not event.to_digest:
+        raise UsageError(f"no known-good digest to roll {event.stage} back to; give --to DIGEST")
     revoke = RevokeApprovals(event.stage, f"rolled back by {event.actor}")
     approvals = tuple(replace(a, revoked=True) for a in view.approvals)
-    new = replace(view, status=StageStatus.ROLLING_BACK, approvals=approvals, note=target or "")
+    new = replace(view, status=StageStatus.ROLLING_BACK, approvals=approvals, note=event.to_digest)
+    details: dict[str, object] = {"to": event.to_digest, "train": state.id}
+    if event.replaced:
+        details["from"] = event.replaced
+    if event.why:
+        details["known_good"] = event.why
     return Transition(
         _with_stage(state, new),
-        (revoke, _rollback_action(event.stage, target)),
+        (revoke, _rollback_action(event.stage, event.to_digest)),
         "rollback",
-        {"to": target or "previous revision"},
+        details,
     )
 
 
@@ -239,7 +265,11 @@ def _effects_done(state: TrainState, event: EffectsDone) -> Transition:
     train_status = state.status
     if status is StageStatus.PROMOTED:
         train_status = _released(state, event.stage)
-    elif status is StageStatus.ROLLED_BACK and event.stage == state.rules[-1].name:
+    elif (
+        status is StageStatus.ROLLED_BACK
+        and event.stage == state.rules[-1].name
+        and state.status is not TrainStatus.ABORTED  # an aborted train stays aborted
+    ):
         train_status = TrainStatus.ROLLED_BACK
     new = replace(view, status=status)
     name = {"verifying": "train.deployed", "promoted": "train.promoted"}.get(

@@ -122,6 +122,9 @@ class Verified:
     verdict: str  # pass | fail | inconclusive
     at: datetime
     gates: tuple[tuple[str, str], ...] = ()
+    # After promotion, where a failure rolls the stage back: known_good.decide's target (None:
+    # nothing known good to go to, or the stage already runs it).
+    rollback_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,9 @@ class Rollback:
     actor: str
     reason: str
     at: datetime
-    to_digest: str | None = None
+    to_digest: str | None = None  # decided by known_good.decide (the last known-good digest)
+    replaced: str | None = None  # the digest that leaves the stage
+    why: str = ""  # where to_digest comes from
 
 
 @dataclass(frozen=True)

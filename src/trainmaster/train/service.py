@@ -31,7 +31,6 @@ from trainmaster.train.model import (
     Deploy,
     Promote,
     RecordArtifact,
-    Rollback,
     StageStatus,
     TrainState,
     Verified,
@@ -178,9 +177,15 @@ class TrainService(TrainEngine):
         def write_results(session: Session, _state: TrainState) -> None:
             record_gate_results(session, train_id, stage, digest, rows, at)
 
+        # issue 13: a failure after promotion rolls back where `rollback` would (known_good.py)
+        back = None
+        if result.verdict.value == "fail" and view.status is StageStatus.PROMOTED:
+            from trainmaster.train.rolling_back import rollback_target
+
+            back = rollback_target(self, stage)
         return self.transition(
             train_id,
-            lambda s: Verified(stage, digest, result.verdict.value, at, gates),
+            lambda s: Verified(stage, digest, result.verdict.value, at, gates, rollback_to=back),
             reason=f"verification {result.verdict.value}",
             also=write_results,
         )
@@ -243,18 +248,16 @@ class TrainService(TrainEngine):
         train_id: str | None = None,
         dry_run: bool = False,
     ) -> Outcome:
+        # Rollback by history (issue 13): train/rolling_back.py reads the stage's records and
+        # the cluster, train/known_good.py decides where to go, the machine records it.
+        from trainmaster.train.rolling_back import rollback_stage
+
         self.policy.stage(stage)
         if not dry_run:
             self.resume()
         target = self.image_ref(to_digest) if to_digest else None
-        train = train_id or self._current_train(stage)
-        return self.transition(
-            train,
-            lambda s: Rollback(stage, actor, reason, self.now(), to_digest=target),
-            reason=reason,
-            actor=actor,
-            extra_effects=self._revision_before,
-            dry_run=dry_run,
+        return rollback_stage(
+            self, stage, actor, reason, target, train_id=train_id, dry_run=dry_run
         )
 
     def abort(self, train_id: str, actor: str, reason: str) -> Outcome:

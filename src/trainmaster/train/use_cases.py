@@ -98,8 +98,8 @@ class RollbackInput:
     actor: str
     stage: str
     reason: str
-    to_digest: str | None = None  # default: the digest the stage ran before
-    train: str | None = None  # default: the latest train on the stage
+    to_digest: str | None = None  # default: the stage's last known-good digest (known_good.py)
+    train: str | None = None  # default: the train whose release leaves the stage
     dry_run: bool = False
 
 
@@ -278,7 +278,8 @@ def promote(backends: Backends, request: PromoteInput) -> TrainResult:
 
 
 def rollback(backends: Backends, request: RollbackInput) -> TrainResult:
-    """Roll a stage back in one step: pin the previous (or given) digest."""
+    """Roll a stage back in one step: pin its last known-good (or the given) digest; nothing to
+    do when it already runs that."""
     if not request.dry_run:
         _authorize(
             backends,

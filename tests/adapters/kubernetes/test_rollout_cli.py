@@ -109,7 +109,7 @@ def test_abort_and_promote_fall_back_without_the_status_subresource(
     ]
 
 
-def test_a_409_is_retried_once_with_a_fresh_read(cli, k8s: Cluster, policy: Path):
+def test_a_409_is_retried_with_a_fresh_read(cli, k8s: Cluster, policy: Path):
     k8s.rollout("maestro")
     k8s.emulator.conflicts_to_inject = 1
     assert cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill").code == 0
@@ -118,7 +118,7 @@ def test_a_409_is_retried_once_with_a_fresh_read(cli, k8s: Cluster, policy: Path
     assert ro["spec"]["template"]["spec"]["containers"][0]["image"] == NEXT
     assert "emulator/touched" in ro["metadata"]["annotations"]  # the other writer's change kept
 
-    k8s.emulator.conflicts_to_inject = 2
+    k8s.emulator.conflicts_to_inject = 5  # the plugin's set image gives up after 5 attempts
     result = cli("rollout", "deploy", THIRD, "--ns", "maestro", "--reason", "release drill")
     assert result.code == 4 and result.err.count("\n") == 1 and "changed concurrently" in result.err
     assert (
@@ -237,3 +237,22 @@ def test_status_of_an_aborted_rollout_is_exit_1(cli, k8s: Cluster, policy: Path)
     assert result.code == 1 and json.loads(result.out)["phase"] == "Degraded"
     assert json.loads(result.out)["stable"] == GOOD  # traffic stayed on the stable colour
     assert "RolloutAborted" in result.err
+
+
+def test_retry_and_restart_from_the_cli_send_the_plugins_patches(cli, k8s: Cluster, policy: Path):
+    k8s.rollout("maestro")
+    cli("rollout", "deploy", NEXT, "--ns", "maestro", "--reason", "release drill")
+    cli("rollout", "abort", "--ns", "maestro", "--reason", "smoke failed")
+    k8s.emulator.requests.clear()
+    assert cli("rollout", "retry", "--ns", "maestro", "--reason", "flake fixed").code == 0
+    assert _writes(k8s) == [
+        ("PATCH", RO + "/status", "application/merge-patch+json", {"status": {"abort": False}})
+    ]
+    assert k8s.emulator.rollout("maestro", "maestro")["status"]["phase"] == "Paused"
+    k8s.emulator.requests.clear()
+    assert cli("rollout", "restart", "--ns", "maestro", "--reason", "leak").code == 0
+    ((method, path, _, body),) = _writes(k8s)
+    assert (method, path, list(body["spec"])) == ("PATCH", RO, ["restartAt"])
+    assert k8s.emulator.rollout("maestro", "maestro")["status"]["restartedAt"]
+    result = cli("--json", "audit", "log")
+    assert "rollout.retry" in result.out and "rollout.restart" in result.out

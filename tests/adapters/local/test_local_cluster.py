@@ -202,3 +202,61 @@ def test_the_old_colour_is_scaled_down_after_the_stage_delay(tmp_path: Path):
         assert _version(local.endpoints(PROD).active or "") == "version 11"
     finally:
         local.close()
+
+
+def test_each_colour_has_its_own_pod_hash_and_retry_and_restart_work(cluster: LocalCluster):
+    """The shared contract with the gates: RolloutState.active_hash / preview_hash select one
+    colour's series (pod="<service>-<hash>-local"); the same digest differs by colour."""
+    from trainmaster.rollout.port import release_hash
+
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    state = cluster.status(PROD)
+    assert state.active_hash == release_hash(V1, "blue", "maestro")
+    assert state.preview_hash == release_hash(V2, "green", "maestro")
+    assert release_hash(V1, "blue") != release_hash(V1, "green")
+    assert release_hash(V1, "blue", "maestro") != release_hash(V1, "blue", "maestro-staging")
+    assert len(state.active_hash or "") == 10
+
+    cluster.abort(PROD)
+    assert cluster.status(PROD).preview_hash is None
+    cluster.retry(PROD)  # the aborted release comes back as a preview
+    assert cluster.status(PROD).preview == V2 and cluster.plan(PROD, Operation("retry")).noop
+    with pytest.raises(UsageError, match="promote or abort"):
+        cluster.restart(PROD)
+    cluster.promote(PROD)
+    before = cluster.status(PROD)
+    cluster.restart(PROD)
+    after = cluster.status(PROD)
+    assert after.stable == before.stable == V2 and after.active_hash != before.active_hash
+    assert _version(cluster.endpoints(PROD).active or "") == "version 1.1.0"
+
+
+def test_an_in_process_scraper_labels_each_colour_with_its_pod(cluster: LocalCluster):
+    """Without a supervisor (the demo) the scrape targets carry the same pod labels as the
+    supervisor's scraper, so a colour-scoped query finds one colour's series."""
+    from datetime import UTC, datetime, timedelta
+
+    from trainmaster.adapters.scrape import ScrapeMetrics
+    from trainmaster.gates.backends import local_scrape_urls
+
+    cluster.deploy(PROD, V1)
+    cluster.deploy(PROD, V2)
+    state = cluster.status(PROD)
+    urls = local_scrape_urls(cluster.policy, cluster, PROD)
+    scraper = ScrapeMetrics(urls, job="maestro", labels=urls.labels)  # type: ignore[attr-defined]
+    now = datetime.now(UTC).replace(microsecond=0)
+    for second in (2, 1):
+        scraper.scrape((now - timedelta(seconds=second)).timestamp())
+    try:
+        for pod_hash, endpoint in (
+            (state.active_hash, cluster.endpoints(PROD).active),
+            (state.preview_hash, cluster.endpoints(PROD).preview),
+        ):
+            query = f'up{{job="maestro",namespace="maestro",pod=~"maestro-{pod_hash}-.*"}}'
+            step = timedelta(seconds=1)
+            (series,) = scraper.query_range(query, now - 2 * step, now - step, step)
+            assert series.labels["instance"] == (endpoint or "").split("//")[1]
+            assert [v for _, v in series.points] == [1.0, 1.0]
+    finally:
+        scraper.close()

@@ -20,6 +20,10 @@ def test_plans_and_states_survive_the_round_trip():
     assert wire.plan_from(wire.plan_to(plan)) == plan
     state = RolloutState(PROD, "Paused", IMAGE, None, 2, True, "active blue")
     assert wire.state_from(wire.state_to(state)) == state
+    colours = RolloutState(PROD, "Paused", IMAGE, IMAGE, 2, True, "", "0123456789", "abcdef0123")
+    assert wire.state_from(wire.state_to(colours)) == colours
+    restart = Operation("restart", at="2026-01-01T00:00:00Z")
+    assert wire.operation_from(wire.operation_to(restart)) == restart
     assert wire.target_from(wire.target_to(PROD)) == PROD
 
 

@@ -15,9 +15,23 @@ NEXT = "ghcr.io/acme/maestro@sha256:" + "b" * 64
 THIRD = "ghcr.io/acme/maestro@sha256:" + "c" * 64
 
 
-def blue_green_rollout(name: str, image: str, *, auto: bool = False, delay: int = 1800) -> Any:
-    """A prod-shaped Rollout as a release engineer writes it: blue-green, manual promotion."""
-    return {
+SIDECAR = {"name": "istio-proxy", "image": "docker.io/istio/proxyv2:1.22.0"}
+
+
+def blue_green_rollout(
+    name: str,
+    image: str,
+    *,
+    auto: bool = False,
+    delay: int = 1800,
+    sidecar_first: bool = False,
+    post_analysis: bool = False,
+    workload: str | None = None,
+) -> Any:
+    """A prod-shaped Rollout as a release engineer writes it: blue-green, manual promotion.
+    `sidecar_first`: a mesh sidecar listed before the service's container; `post_analysis`: a
+    post-promotion analysis; `workload`: the pod template comes from that Deployment."""
+    rollout = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Rollout",
         "metadata": {"name": name, "labels": {"app": name}},
@@ -47,6 +61,27 @@ def blue_green_rollout(name: str, image: str, *, auto: bool = False, delay: int 
             },
         },
     }
+    spec: Any = rollout["spec"]
+    if sidecar_first:
+        spec["template"]["spec"]["containers"].insert(0, dict(SIDECAR))
+    if post_analysis:
+        analysis = {"templates": [{"templateName": "error-rate"}]}
+        spec["strategy"]["blueGreen"]["postPromotionAnalysis"] = analysis
+    if workload:
+        spec["workloadRef"] = {"apiVersion": "apps/v1", "kind": "Deployment", "name": workload}
+        del spec["template"]
+    return rollout
+
+
+def deployment(name: str, image: str) -> Any:
+    """The Deployment a workloadRef rollout takes its pod template from (scaled to zero)."""
+    template = blue_green_rollout(name, image)["spec"]["template"]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app": name}},
+        "spec": {"replicas": 0, "selector": {"matchLabels": {"app": name}}, "template": template},
+    }
 
 
 class Cluster:
@@ -69,6 +104,15 @@ class Cluster:
         path = f"/apis/argoproj.io/v1alpha1/namespaces/{ns}/rollouts"
         code, body = self.emulator.handle(
             "POST", path, "application/json", _json(blue_green_rollout(name, image, **kw))
+        )
+        assert code == 201, body
+        self.emulator.requests.clear()
+
+    def deployment(self, ns: str, name: str = "maestro", image: str = GOOD) -> None:
+        self.namespace(ns)
+        path = f"/apis/apps/v1/namespaces/{ns}/deployments"
+        code, body = self.emulator.handle(
+            "POST", path, "application/json", _json(deployment(name, image))
         )
         assert code == 201, body
         self.emulator.requests.clear()

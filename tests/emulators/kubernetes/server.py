@@ -34,9 +34,31 @@ from tests.emulators.kubernetes.schema import first_error, prune, rollout_valida
 KINDS = {  # plural -> (group/version prefix, kind, custom resource?)
     "namespaces": ("api/v1", "Namespace", False),
     "replicasets": ("apis/apps/v1", "ReplicaSet", False),
+    "deployments": ("apis/apps/v1", "Deployment", False),
     "rollouts": ("apis/argoproj.io/v1alpha1", "Rollout", True),
 }
-API_VERSION = {"namespaces": "v1", "replicasets": "apps/v1", "rollouts": "argoproj.io/v1alpha1"}
+API_VERSION = {
+    "namespaces": "v1",
+    "replicasets": "apps/v1",
+    "deployments": "apps/v1",
+    "rollouts": "argoproj.io/v1alpha1",
+}
+
+
+def _check_deployment(obj: dict[str, Any]) -> None:
+    """What the API server's apps/v1 validation requires of the fields the emulator reads."""
+    spec = obj.get("spec") or {}
+    if not (spec.get("selector") or {}).get("matchLabels"):
+        raise ApiFailure(
+            422, "Invalid", "Deployment.apps is invalid: spec.selector: Required value"
+        )
+    containers = (spec.get("template") or {}).get("spec", {}).get("containers") or []
+    if not containers or not all(c.get("name") and c.get("image") for c in containers):
+        raise ApiFailure(
+            422,
+            "Invalid",
+            "Deployment.apps is invalid: spec.template.spec.containers: Required value",
+        )
 
 
 class ApiFailure(Exception):
@@ -91,6 +113,9 @@ class KubeEmulator:
         self.validator = rollout_validator()
         self.status_subresource = True
         self.conflicts_to_inject = 0
+        # True: the controller is behind; writes are stored but not reconciled (metadata.generation
+        # moves, status.observedGeneration stays) until `reconcile` is called.
+        self.controller_lag = False
         self.warnings: list[str] = []  # fields pruned from Rollouts (the Warning header's text)
         self._server: ThreadingHTTPServer | None = None
 
@@ -298,7 +323,7 @@ class KubeEmulator:
                 "Conflict",
                 f'Operation cannot be fulfilled on {plural} "{old["metadata"]["name"]}": the object has been modified; please apply your changes to the latest version and try again',
             )
-        if KINDS[plural][2]:
+        if KINDS[plural][2] and self.status_subresource:  # v0.9: status written with spec
             if sub == "status":
                 new = {**copy.deepcopy(old), "status": new.get("status") or {}}
             else:
@@ -314,26 +339,46 @@ class KubeEmulator:
     def _store(self, plural: str, ns: str, obj: dict[str, Any]) -> dict[str, Any]:
         if plural == "rollouts":
             self._validate(obj)  # what the client sent, before the controller touches it
-            owned = [
-                o
-                for (p, n, _), o in self.objects.items()
-                if p == "replicasets"
-                and n == ns
-                and any(
-                    r.get("uid") == obj["metadata"]["uid"]
-                    for r in o["metadata"].get("ownerReferences", [])
-                )
-            ]
-            for rs in controller.reconcile(obj, copy.deepcopy(owned)):
-                if rs["metadata"]["name"] not in {o["metadata"]["name"] for o in owned}:
-                    rs["metadata"]["uid"] = str(uuid.uuid4())
-                    rs["metadata"]["creationTimestamp"] = controller.now()
-                rs["metadata"]["resourceVersion"] = str(next(self._rv))
-                self.objects[self._key("replicasets", ns, rs["metadata"]["name"])] = rs
-            self._validate(obj)
+            if not self.controller_lag:
+                self._reconcile(ns, obj)
+                self._validate(obj)
+        if plural == "deployments":
+            _check_deployment(obj)
         obj["metadata"]["resourceVersion"] = str(next(self._rv))
         self.objects[self._key(plural, ns, obj["metadata"]["name"])] = obj
+        if plural == "deployments" and not self.controller_lag:
+            self._reconcile_referrers(ns, obj["metadata"]["name"])
         return copy.deepcopy(obj)
+
+    def _reconcile(self, ns: str, obj: dict[str, Any]) -> None:
+        owned = [
+            o
+            for (p, n, _), o in self.objects.items()
+            if p == "replicasets"
+            and n == ns
+            and any(
+                r.get("uid") == obj["metadata"]["uid"]
+                for r in o["metadata"].get("ownerReferences", [])
+            )
+        ]
+        ref = obj["spec"].get("workloadRef") or {}
+        workload = (
+            self.objects.get(self._key("deployments", ns, ref.get("name", ""))) if ref else None
+        )
+        for rs in controller.reconcile(obj, copy.deepcopy(owned), copy.deepcopy(workload)):
+            if rs["metadata"]["name"] not in {o["metadata"]["name"] for o in owned}:
+                rs["metadata"]["uid"] = str(uuid.uuid4())
+                rs["metadata"]["creationTimestamp"] = controller.now()
+            rs["metadata"]["resourceVersion"] = str(next(self._rv))
+            self.objects[self._key("replicasets", ns, rs["metadata"]["name"])] = rs
+
+    def _reconcile_referrers(self, ns: str, deployment: str) -> None:
+        """The controller watches referenced workloads: a Deployment's new template is a new
+        revision of every Rollout whose workloadRef names it."""
+        for (p, n, _), o in list(self.objects.items()):
+            ref = o.get("spec", {}).get("workloadRef") or {}
+            if p == "rollouts" and n == ns and ref.get("name") == deployment:
+                self._store("rollouts", ns, copy.deepcopy(o))
 
     def _validate(self, obj: dict[str, Any]) -> None:
         self.warnings += prune(obj, self.validator.schema)
@@ -351,6 +396,27 @@ class KubeEmulator:
         return obj
 
     # --- for tests -------------------------------------------------------------------------
+
+    def reconcile(self, ns: str, name: str) -> None:
+        """The lagging controller catches up with the rollout's current spec."""
+        with self.lock:
+            lag, self.controller_lag = self.controller_lag, False
+            try:
+                self._store("rollouts", ns, self._get("rollouts", ns, name))
+            finally:
+                self.controller_lag = lag
+
+    def finish_analysis(self, ns: str, name: str, phase: str = "Successful") -> None:
+        """The post-promotion AnalysisRun ends (`Successful`: the new ReplicaSet becomes stable)."""
+        with self.lock:
+            obj = self._get("rollouts", ns, name)
+            run = {"name": f"{name}-post-promotion", "status": phase}
+            obj["status"].setdefault("blueGreen", {})["postPromotionAnalysisRunStatus"] = run
+            self._store("rollouts", ns, obj)
+
+    def deployment(self, ns: str, name: str) -> dict[str, Any]:
+        with self.lock:
+            return self._get("deployments", ns, name)
 
     def rollout(self, ns: str, name: str) -> dict[str, Any]:
         with self.lock:

@@ -17,7 +17,8 @@ class NotFound(TrainmasterError):
 
 
 class Conflict(ExternalError):
-    """The API answered 409: the object changed since it was read (retried once by callers)."""
+    """The API answered 409: the object changed since it was read (callers retry with a fresh
+    read, as the plugin's `set image` does: 5 attempts)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, temporary=True)
@@ -96,6 +97,35 @@ class Kube:
         where = f"update rollout {meta['namespace']}/{meta['name']}"
         rollout: Any = self._rollout(obj)  # type: ignore[call-overload]
         return _plain(self.call(where, lambda: self._client.replace(rollout)))
+
+    def get_deployment(self, namespace: str, name: str) -> Manifest:
+        from lightkube.resources.apps_v1 import Deployment
+
+        where = f"get deployment {namespace}/{name}"
+        return _plain(
+            self.call(where, lambda: self._client.get(Deployment, name, namespace=namespace))
+        )
+
+    def patch_deployment(self, namespace: str, name: str, body: Any) -> Manifest:
+        from lightkube.resources.apps_v1 import Deployment
+        from lightkube.types import PatchType
+
+        return _plain(
+            self.call(
+                f"patch deployment {namespace}/{name}",
+                lambda: self._client.patch(
+                    Deployment, name, body, namespace=namespace, patch_type=PatchType.JSON
+                ),
+            )
+        )
+
+    def replace_deployment(self, obj: Manifest) -> Manifest:
+        from lightkube.resources.apps_v1 import Deployment
+
+        meta = obj["metadata"]
+        where = f"update deployment {meta['namespace']}/{meta['name']}"
+        deployment: Any = Deployment.from_dict(obj)
+        return _plain(self.call(where, lambda: self._client.replace(deployment)))
 
     def list_replicasets(self, namespace: str, selector: dict[str, str]) -> list[Manifest]:
         from lightkube.resources.apps_v1 import ReplicaSet

@@ -2,12 +2,12 @@
 
 Status patches go to the status subresource first and fall back to the main resource on 404 (the
 plugin's behaviour for controllers without the subresource). Updates are optimistic on
-resourceVersion: a 409 is retried once with a fresh read and a fresh plan.
+resourceVersion: a 409 is retried with a fresh read and a fresh plan, 5 attempts in all.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -22,13 +22,23 @@ from trainmaster.rollout.preview import MANAGED_BY, MANAGED_BY_LABEL, PreviewEnv
 if TYPE_CHECKING:
     from trainmaster.config import Policy
 
+CONFLICT_ATTEMPTS = 5  # kubectl-argo-rollouts `set image`: maxAttempts
+
 
 class ArgoRolloutsCluster(PlannedCluster):
     backend = "argo-rollouts"
 
-    def __init__(self, kube: Kube, *, watch: dict[str, timedelta] | None = None) -> None:
+    def __init__(
+        self,
+        kube: Kube,
+        *,
+        watch: dict[str, timedelta] | None = None,
+        containers: dict[str, str] | None = None,
+    ) -> None:
         self.kube = kube
         self.watch = watch or {}
+        self.containers = containers or {}  # stage -> the policy's container name
+        self.observe_timeout = 10.0  # seconds to wait for the controller to see a new spec
 
     @classmethod
     def from_kubeconfig(cls, kubeconfig: str | None) -> ArgoRolloutsCluster:
@@ -41,7 +51,8 @@ class ArgoRolloutsCluster(PlannedCluster):
         kubeconfig = policy.backends.kubeconfig
         if kubeconfig and base_dir is not None:
             kubeconfig = str(base_dir / Path(kubeconfig).expanduser())
-        return cls(Kube(kubeconfig), watch=watch)
+        containers = {n: s.container for n, s in policy.stages.items() if s.container}
+        return cls(Kube(kubeconfig), watch=watch, containers=containers)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -64,28 +75,15 @@ class ArgoRolloutsCluster(PlannedCluster):
 
     def status(self, target: Target) -> RolloutState:
         rollout = self.read(target)
-        return argo.rollout_state(target, rollout, self.replicasets(rollout))
+        container = self.containers.get(target.stage)
+        return argo.rollout_state(target, rollout, self.replicasets(rollout), container)
 
     # --- plans -----------------------------------------------------------------------------
 
     def plan(self, target: Target, op: Operation) -> Plan:
         rollout = self.read(target)
-        patches: tuple[Patch, ...]
         extra: dict[str, object] = {}
-        if op.verb == "promote":
-            patches = argo.promote_patches(rollout, full=op.full)
-            summary = "fully promote" if op.full else "promote"
-        elif op.verb == "abort":
-            patches, summary = argo.abort_patches(), "abort: traffic back to the stable colour"
-        elif op.verb == "undo":
-            patch = argo.undo_patch(rollout, self.replicasets(rollout), op.to_revision)
-            patches = (patch,) if patch else ()
-            summary = f"undo to {patch.description}" if patch else "already at that revision"
-        else:
-            updated, patch = argo.set_image(rollout, op.image or "", op.container)
-            patches = (patch,) if patch.body else ()
-            extra["object"] = updated
-            summary = f"set image {op.image}" if patches else f"already at {op.image}"
+        patches, summary = self._patches(target, rollout, op, extra)
         warnings = argo.strategy_warnings(
             rollout, prod=target.stage == "prod", watch=self.watch.get(target.stage)
         )
@@ -100,32 +98,93 @@ class ArgoRolloutsCluster(PlannedCluster):
             extra=extra,
         )
 
-    def apply(self, target: Target, plan: Plan) -> Plan:
-        """Send the plan; on a 409 read again, plan again and send once more."""
+    def _patches(
+        self, target: Target, rollout: Manifest, op: Operation, extra: dict[str, object]
+    ) -> tuple[tuple[Patch, ...], str]:
+        if op.verb in ("promote", "abort", "retry", "restart"):
+            return self._control_patches(rollout, op)
+        return self._template_patches(target, rollout, op, extra)
+
+    def _control_patches(self, rollout: Manifest, op: Operation) -> tuple[tuple[Patch, ...], str]:
+        """Verbs that steer the controller (status fields, spec.paused, spec.restartAt)."""
+        if op.verb == "promote":
+            summary = "fully promote" if op.full else "promote"
+            return argo.promote_patches(rollout, full=op.full), summary
+        if op.verb == "abort":
+            return argo.abort_patches(), "abort: traffic back to the stable colour"
+        if op.verb == "retry":
+            patches = argo.retry_patches(rollout)
+            return (
+                patches,
+                "retry the aborted update" if patches else "not aborted: nothing to retry",
+            )
+        if op.verb == "restart":
+            at = op.at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return (argo.restart_patch(at),), f"restart the pods at {at}"
+        raise UsageError(f"unknown rollout operation {op.verb!r}")
+
+    def _template_patches(
+        self, target: Target, rollout: Manifest, op: Operation, extra: dict[str, object]
+    ) -> tuple[tuple[Patch, ...], str]:
+        """Verbs that change the pod template: on the Rollout, or on its workloadRef."""
+        workload = self._workload(rollout)
+        if workload is not None:
+            extra["workload"] = workload["metadata"]["name"]
+        if op.verb == "undo":
+            patch = argo.undo_patch(rollout, self.replicasets(rollout), op.to_revision, workload)
+            summary = f"undo to {patch.description}" if patch else "already at that revision"
+            return ((patch,) if patch else ()), summary
+        container = op.container or self.containers.get(target.stage)
+        updated, patch = argo.set_image(rollout, op.image or "", container, workload)
+        extra["object"] = updated
+        if not patch.body:
+            return (), f"already at {op.image}"
+        return (patch,), f"set image {op.image}"
+
+    def _workload(self, rollout: Manifest) -> Manifest | None:
+        name = argo.workload_name(rollout)
+        if name is None:
+            return None
+        namespace = rollout["metadata"]["namespace"]
         try:
-            self._send(plan)
-        except Conflict:
-            plan = self.plan(target, plan.operation)
-            self._send(plan)
+            return self.kube.get_deployment(namespace, name)
+        except NotFound:
+            raise UsageError(
+                f"the rollout's workloadRef names deployment {name!r}, which is not in "
+                f"namespace {namespace!r}"
+            ) from None
+
+    def apply(self, target: Target, plan: Plan) -> Plan:
+        """Send the plan; on a 409 read again, plan again and send again: `CONFLICT_ATTEMPTS` in
+        all, as the plugin's `set image` (maxAttempts = 5)."""
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                self._send(plan)
+                break
+            except Conflict:
+                if attempt == CONFLICT_ATTEMPTS:
+                    raise
+                plan = self.plan(target, plan.operation)
         if plan.operation.verb in ("deploy", "pin", "undo"):
             self._wait_observed(target)
         return plan
 
-    def _wait_observed(self, target: Target, timeout: float = 10.0) -> None:
+    def _wait_observed(self, target: Target) -> None:
         """Wait until the controller has seen the new spec, so a following promote reads the
         status of this revision, not the last one."""
         import time
 
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + self.observe_timeout
         while time.monotonic() < deadline:
-            rollout = self.read(target)
-            generation = str(rollout.get("metadata", {}).get("generation", ""))
-            if str(rollout.get("status", {}).get("observedGeneration", "")) == generation:
+            if argo.generation_observed(self.read(target)):
                 return
             time.sleep(0.2)
 
     def _send(self, plan: Plan) -> None:
         for patch in plan.patches:
+            if patch.kind == "Deployment":
+                self._send_workload(plan, patch)
+                continue
             if patch.type == "update":
                 obj = plan.extra["object"]
                 assert isinstance(obj, dict)
@@ -139,7 +198,19 @@ class ArgoRolloutsCluster(PlannedCluster):
             except NotFound:
                 if patch.fallback is None:
                     raise
+                # The plugin: without the status subresource the unified patch is sent instead
+                # of the status patch and the spec patch that would follow it.
                 self.kube.patch_rollout(plan.namespace, plan.name, patch.fallback.body, "merge")
+                return
+
+    def _send_workload(self, plan: Plan, patch: Patch) -> None:
+        name = str(plan.extra["workload"])
+        if patch.type == "update":
+            obj = plan.extra["object"]
+            assert isinstance(obj, dict)
+            self.kube.replace_deployment(obj)
+        else:
+            self.kube.patch_deployment(plan.namespace, name, patch.body)
 
     # --- the Cluster port: deploy and pin take digests only; undo and pin go live -----------
 

@@ -8,6 +8,7 @@ target changed in between (another invocation), the plan is made again and appli
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ import httpx
 from trainmaster.adapters.local import wire
 from trainmaster.adapters.local.cluster import Endpoints
 from trainmaster.adapters.local.supervisor import SupervisorInfo
-from trainmaster.errors import ExternalError, TrainmasterError
+from trainmaster.errors import ExternalError, PolicyError, TrainmasterError, UsageError
+from trainmaster.gates.port import Series
 from trainmaster.rollout.plan import Operation, Plan
 from trainmaster.rollout.planned import PlannedCluster
 from trainmaster.rollout.port import RolloutState, Target
@@ -126,6 +128,27 @@ class LocalClient(PlannedCluster):
     def close(self) -> None:
         """Close this client's connections; the supervisor and its releases keep running."""
         self._http.close()
+
+
+class SupervisorMetrics:
+    """The metrics port over the supervisor's scrape history: every invocation's gates read the
+    one scraper the supervisor runs (adapters/local/scraping.py)."""
+
+    def __init__(self, info: SupervisorInfo) -> None:
+        self.client = LocalClient(info)
+
+    def query_range(
+        self, query: str, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]:
+        try:
+            return wire.series_from(
+                self.client.call("query_range", wire.query_to(query, start, end, step))
+            )
+        except UsageError as e:  # the supervisor's PolicyError arrives as a usage error (exit 2)
+            raise PolicyError(e.message.removeprefix("local target: ")) from e
+
+    def close(self) -> None:
+        self.client.close()
 
 
 def answers(info: SupervisorInfo, timeout: float = 2.0) -> bool:

@@ -21,7 +21,13 @@ from trainmaster.adapters.local.proxy import BlueGreenProxy, EventLoopThread
 from trainmaster.errors import UsageError
 from trainmaster.rollout.plan import Operation, Patch, Plan
 from trainmaster.rollout.planned import PlannedCluster
-from trainmaster.rollout.port import DIGEST_REF, RolloutState, Target, is_digest_ref
+from trainmaster.rollout.port import (
+    DIGEST_REF,
+    RolloutState,
+    Target,
+    is_digest_ref,
+    release_hash,
+)
 from trainmaster.rollout.preview import PreviewEnv
 
 if TYPE_CHECKING:
@@ -48,6 +54,13 @@ class Slot:
 
 def colour(release: Release | None) -> str | None:
     return None if release is None else ("blue" if release.revision % 2 else "green")
+
+
+def pod_hash(release: Release | None, namespace: str) -> str | None:
+    """The release's `pod="<service>-<hash>-local"` label: per digest, colour and namespace."""
+    if release is None:
+        return None
+    return release_hash(release.image, colour(release) or "", namespace)
 
 
 class LocalCluster(PlannedCluster):
@@ -146,6 +159,8 @@ class LocalCluster(PlannedCluster):
             revision=len(slot.history),
             paused=slot.pending is not None,
             message=f"active {colour(slot.active)} on {slot.proxy.url}",
+            active_hash=pod_hash(slot.active, target.namespace),
+            preview_hash=pod_hash(slot.pending, target.namespace),
         )
 
     # --- plans -----------------------------------------------------------------------------

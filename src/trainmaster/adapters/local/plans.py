@@ -25,16 +25,42 @@ def _switch(to: str) -> Patch:
 def local_patches(slot: Slot | None, op: Operation, auto: bool) -> Patches:
     if op.verb in ("deploy", "pin"):
         return _set_image(slot, op, auto)
-    pending = slot.pending if slot else None
-    if op.verb == "promote":
-        if pending is None:
-            return (), "nothing awaits promotion"
-        return (_switch("pending"),), f"promote {pending.image}"
-    if op.verb == "abort":
-        if pending is None:
-            return (), "nothing to abort"
-        return (Patch("local", {"stop": "pending"}),), f"abort {pending.image}"
+    steer = {"promote": _promote, "abort": _abort, "retry": _retry, "restart": _restart}
+    if op.verb in steer:
+        return steer[op.verb](slot)
     return _undo(slot, op)
+
+
+def _promote(slot: Slot | None) -> Patches:
+    pending = slot.pending if slot else None
+    if pending is None:
+        return (), "nothing awaits promotion"
+    return (_switch("pending"),), f"promote {pending.image}"
+
+
+def _abort(slot: Slot | None) -> Patches:
+    pending = slot.pending if slot else None
+    if pending is None:
+        return (), "nothing to abort"
+    return (Patch("local", {"stop": "pending"}),), f"abort {pending.image}"
+
+
+def _retry(slot: Slot | None) -> Patches:
+    """The aborted release starts again as the preview (Argo: status.abort false)."""
+    if slot is None or not slot.aborted or not slot.history:
+        return (), "not aborted: nothing to retry"
+    return (_start(slot.history[-1]),), f"retry {slot.history[-1]} (awaiting promotion)"
+
+
+def _restart(slot: Slot | None) -> Patches:
+    """A fresh process of the serving release, switched to once healthy: the local form of
+    Argo's restartAt (pods replaced, the release unchanged)."""
+    if slot is None or slot.active is None:
+        raise UsageError("nothing deployed: nothing to restart")
+    if slot.pending is not None:
+        raise UsageError("a preview awaits promotion: promote or abort it before a restart")
+    image = slot.active.image
+    return (_start(image), _switch("pending")), f"restart {image}: a fresh process, then switch"
 
 
 def _set_image(slot: Slot | None, op: Operation, auto: bool) -> Patches:

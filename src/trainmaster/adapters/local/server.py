@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trainmaster.adapters.local import wire
-from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour
+from trainmaster.adapters.local.cluster import LocalCluster, Slot, colour, pod_hash
 from trainmaster.adapters.local.process import Release
+from trainmaster.adapters.local.scraping import LocalScraper
 from trainmaster.adapters.local.supervisor import (
     RELEASE_MARK,
     SupervisorInfo,
@@ -44,9 +45,12 @@ class Control:
     resource_version, so a plan made before someone else's change is refused (409), not applied
     to a state it was not made for."""
 
-    def __init__(self, cluster: LocalCluster, info: dict[str, str]) -> None:
+    def __init__(
+        self, cluster: LocalCluster, info: dict[str, str], scraper: LocalScraper | None = None
+    ) -> None:
         self.cluster = cluster
         self.info = info
+        self.scraper = scraper
         self._generation: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
 
@@ -63,7 +67,14 @@ class Control:
             "preview_url": self.preview_url,
             "previews": self.previews,
             "overview": self.overview,
+            "query_range": self.query_range,
         }
+
+    def query_range(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The gates' range query over the supervisor's own scrape history."""
+        if self.scraper is None:
+            raise UsageError("this local target keeps no metrics")
+        return wire.series_to(self.scraper.query_range(*wire.query_from(body)))
 
     def status(self, body: dict[str, Any]) -> dict[str, Any]:
         return wire.state_to(self.cluster.status(wire.target_from(body["target"])))
@@ -132,7 +143,9 @@ def _slot_view(slot: Slot) -> dict[str, Any]:
         if r is None:
             return None
         pid = r.process.pid if r.process is not None else None
-        return {"image": r.image, "colour": colour(r), "url": r.url, "pid": pid, "alive": r.alive}
+        pod = f"{slot.target.name}-{pod_hash(r, slot.target.namespace)}-local"  # its series' label
+        view = {"image": r.image, "colour": colour(r), "url": r.url, "pid": pid, "alive": r.alive}
+        return {**view, "pod": pod}
 
     return {
         "stage": slot.target.stage,
@@ -213,7 +226,10 @@ async def _serve(cluster: LocalCluster, policy_path: Path, base_dir: Path) -> No
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     token = new_token()
-    control = Control(cluster, {"base_dir": str(base_dir), "policy": str(policy_path)})
+    scraper = LocalScraper(cluster, base_dir)
+    scraper.start()
+    info = {"base_dir": str(base_dir), "policy": str(policy_path)}
+    control = Control(cluster, info, scraper)
     runner = web.AppRunner(make_app(control, token, stopping.set), access_log=None,
                            shutdown_timeout=2.0)  # fmt: skip
     await runner.setup()
@@ -231,5 +247,6 @@ async def _serve(cluster: LocalCluster, policy_path: Path, base_dir: Path) -> No
     finally:
         remove_info(base_dir, os.getpid())
         await runner.cleanup()
+        await asyncio.to_thread(scraper.close)  # saves the history for the next supervisor
         await asyncio.to_thread(cluster.close)
         print("local target supervisor stopped", flush=True)

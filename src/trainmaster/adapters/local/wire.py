@@ -3,6 +3,7 @@ JSON, the same on both sides (the server in `server.py`, the client in `client.p
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
 from trainmaster.errors import (
@@ -14,11 +15,12 @@ from trainmaster.errors import (
     TrainmasterError,
     UsageError,
 )
+from trainmaster.gates.port import Series
 from trainmaster.rollout.plan import Operation, Patch, Plan
 from trainmaster.rollout.port import RolloutState, Target
 
 API = "/v1"
-VERBS = ("deploy", "promote", "abort", "undo", "pin")
+VERBS = ("deploy", "promote", "abort", "undo", "pin", "retry", "restart")
 CONFLICT = 409  # a plan made from a state that has changed since
 
 
@@ -42,6 +44,7 @@ def operation_to(op: Operation) -> dict[str, Any]:
         "full": op.full,
         "to_revision": op.to_revision,
         "container": op.container,
+        "at": op.at,
     }
 
 
@@ -56,6 +59,7 @@ def operation_from(data: Any) -> Operation:
         full=bool(data.get("full")),
         to_revision=int(revision) if revision is not None else None,
         container=data.get("container"),
+        at=data.get("at"),
     )
 
 
@@ -102,6 +106,8 @@ def state_to(state: RolloutState) -> dict[str, Any]:
         "revision": state.revision,
         "paused": state.paused,
         "message": state.message,
+        "active_hash": state.active_hash,
+        "preview_hash": state.preview_hash,
     }
 
 
@@ -114,7 +120,50 @@ def state_from(data: Any) -> RolloutState:
         revision=int(data["revision"]),
         paused=bool(data["paused"]),
         message=str(data.get("message", "")),
+        active_hash=_optional_text(data.get("active_hash")),
+        preview_hash=_optional_text(data.get("preview_hash")),
     )
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def query_to(query: str, start: datetime, end: datetime, step: timedelta) -> dict[str, Any]:
+    return {
+        "query": query,
+        "start": start.timestamp(),
+        "end": end.timestamp(),
+        "step": step.total_seconds(),
+    }
+
+
+def query_from(data: Any) -> tuple[str, datetime, datetime, timedelta]:
+    step = float(data["step"])
+    if not step > 0:
+        raise ValueError("step must be positive")
+    start = datetime.fromtimestamp(float(data["start"]), UTC)
+    return (
+        str(data["query"]),
+        start,
+        datetime.fromtimestamp(float(data["end"]), UTC),
+        (timedelta(seconds=step)),
+    )
+
+
+def series_to(found: list[Series]) -> dict[str, Any]:
+    # NaN (Prometheus' "no value") travels as JSON's NaN token: both ends are Python's json.
+    return {"series": [{"labels": dict(s.labels), "points": list(s.points)} for s in found]}
+
+
+def series_from(data: Any) -> list[Series]:
+    return [
+        Series(
+            labels={str(k): str(v) for k, v in s["labels"].items()},
+            points=tuple((float(t), float(v)) for t, v in s["points"]),
+        )
+        for s in data["series"]
+    ]
 
 
 _BY_EXIT_CODE: dict[int, type[TrainmasterError]] = {

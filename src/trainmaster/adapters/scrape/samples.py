@@ -77,6 +77,14 @@ class SampleStore:
             ]
         return picked
 
+    def snapshot(self) -> list[tuple[Labels, Track]]:
+        """A copy of every series, for saving the history (the local supervisor's)."""
+        with self._lock:
+            return [
+                (labels, Track(list(t.times), list(t.values), list(t.stale)))
+                for labels, t in self._tracks.items()
+            ]
+
     def trim(self, now: float) -> None:
         """Forget samples older than the retention (a long watch must not grow without end)."""
         cutoff = now - self.retention

@@ -52,9 +52,13 @@ class ScrapeMetrics:
         interval: float = 1.0,
         timeout: float = 2.0,
         clock: Callable[[], float] = time.time,
+        labels: Callable[[str], dict[str, str]] | None = None,
+        store: SampleStore | None = None,
     ) -> None:
         self.urls, self.job, self.interval, self.clock = urls, job, interval, clock
-        self.store = SampleStore()
+        # Target labels per URL (the local supervisor: job, namespace, pod of one colour).
+        self.labels = labels or (lambda url: {})
+        self.store = store or SampleStore()
         self.queries = 0
         self._client = httpx.Client(timeout=timeout, trust_env=False)
         self._seen: dict[str, set[Labels]] = {}  # per URL: series of its last scrape
@@ -100,8 +104,7 @@ class ScrapeMetrics:
         """Store one exposition as if scraped from `url` at `moment`."""
         from prometheus_client.parser import text_string_to_metric_families
 
-        instance = urlsplit(url).netloc
-        base = {"job": self.job, "instance": instance}
+        base = self._target_labels(url)
         parsed: dict[Labels, float] = {}
         _check_numbers(text)
         try:
@@ -121,7 +124,7 @@ class ScrapeMetrics:
         for key, value in parsed.items():  # all or nothing: a broken scrape stores no sample
             self.store.add(key, moment, value)
         self._mark_stale(url, set(parsed), moment)
-        self._up(instance, moment, 1.0)
+        self._up(url, moment, 1.0)
 
     def _scrape_one(self, url: str, moment: float) -> None:
         try:
@@ -133,7 +136,7 @@ class ScrapeMetrics:
                 log.warning("scrape of %s failed: %s", url, reason)
             self.down[url] = reason
             self._mark_stale(url, set(), moment)
-            self._up(urlsplit(url).netloc, moment, 0.0)
+            self._up(url, moment, 0.0)
         else:
             self.down.pop(url, None)
 
@@ -147,8 +150,11 @@ class ScrapeMetrics:
                     raise ScrapeFailed(f"body larger than {MAX_BODY_BYTES} bytes")
         return body.decode(response.encoding or "utf-8")
 
-    def _up(self, instance: str, moment: float, value: float) -> None:
-        labels = (("__name__", "up"), ("instance", instance), ("job", self.job))
+    def _target_labels(self, url: str) -> dict[str, str]:
+        return {"job": self.job, "instance": urlsplit(url).netloc, **self.labels(url)}
+
+    def _up(self, url: str, moment: float, value: float) -> None:
+        labels = tuple(sorted({**self._target_labels(url), "__name__": "up"}.items()))
         self.store.add(labels, moment, value)
 
     def _mark_stale(self, url: str, current: set[Labels], moment: float) -> None:
