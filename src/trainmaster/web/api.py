@@ -1,0 +1,99 @@
+"""The JSON API under /api/v1: what the pages show and do, for automation (Bearer personal
+tokens) and scripts. Described at /api/openapi.json; errors are problem details."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from trainmaster.web import actions
+from trainmaster.web.audit_view import MAX_PAGE, PAGE, audit_view
+from trainmaster.web.auth import api_person, site_of
+from trainmaster.web.board import board
+from trainmaster.web.people import Person
+from trainmaster.web.problems import MEDIA_TYPE, Problem
+from trainmaster.web.train_view import train_view
+
+PROBLEM = {"description": "Problem details (RFC 9457)", "content": {MEDIA_TYPE: {}}}
+router = APIRouter(
+    prefix="/api/v1",
+    dependencies=[Depends(api_person)],
+    responses={401: PROBLEM, 403: PROBLEM, 409: PROBLEM, 422: PROBLEM},
+)
+Caller = Annotated[Person, Depends(api_person)]
+
+
+class ActionBody(BaseModel):
+    stage: str = Field("", max_length=64, description="Stage (approve, promote, rollback).")
+    reason: str = Field(..., max_length=actions.MAX_REASON, description="Why (audited).")
+
+
+@router.get("/me")
+def me(person: Caller) -> dict[str, Any]:
+    return {"login": person.login, "roles": list(person.roles), "via": person.via}
+
+
+@router.get("/board")
+def get_board(request: Request) -> dict[str, Any]:
+    site = site_of(request)
+    return board(site.policy, site.store, site.now())
+
+
+@router.get("/trains/{train}")
+def get_train(request: Request, train: str) -> dict[str, Any]:
+    return train_view(site_of(request), train)
+
+
+@router.get("/stages/{stage}/signals")
+def get_signals(request: Request, stage: str) -> dict[str, Any]:
+    from trainmaster.web.dashboard import dashboard
+
+    site = site_of(request)
+    if site.metrics is None:
+        raise Problem(503, "unavailable", "no metrics backend is configured")
+    return dashboard(site.policy, site.metrics(), stage, site.now())
+
+
+@router.get("/audit")
+def get_audit(
+    request: Request,
+    before: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE,
+) -> dict[str, Any]:
+    return audit_view(site_of(request).store, before=before, limit=limit)
+
+
+@router.get("/previews")
+def get_previews(request: Request) -> dict[str, Any]:
+    from trainmaster.web.previews import previews
+
+    return previews(site_of(request))
+
+
+@router.post("/trains/{train}/approve")
+def approve(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
+    return _act(request, person, "approve", train, body)
+
+
+@router.post("/trains/{train}/promote")
+def promote(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
+    return _act(request, person, "promote", train, body)
+
+
+@router.post("/trains/{train}/rollback")
+def rollback(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
+    return _act(request, person, "rollback", train, body)
+
+
+@router.post("/trains/{train}/abort")
+def abort(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
+    return _act(request, person, "abort", train, body)
+
+
+def _act(
+    request: Request, person: Person, verb: str, train: str, body: ActionBody
+) -> dict[str, Any]:
+    ask = actions.Request(person.login, verb, train, body.stage, body.reason.strip())
+    return actions.act(site_of(request), ask).as_dict()
