@@ -70,7 +70,8 @@ def authenticated_user(call: Call) -> Reply:
         return Reply(403, {"message": "Resource not accessible by integration"})
     user = st().users.get(login) or st().add_user(login)
     body = st().obj("private-user", **st().user_obj(login))
-    return Reply(200, {**body, "name": user.get("name"), "email": user.get("email")})
+    body.update(name=user.get("name"), email=user.get("email"), user_view_type="private")
+    return Reply(200, body)
 
 
 def get_app(call: Call) -> Reply:
