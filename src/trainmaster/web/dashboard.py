@@ -60,7 +60,7 @@ def unit_of(signal: Signal) -> str:
     if signal.kind is SignalKind.BURN_RATE:
         return "×"
     query = signal.query or ""
-    if "seconds" in query or "histogram_quantile" in query:
+    if "histogram_quantile" in query or "duration_seconds" in query:
         return "s"
     return "%" if signal.threshold is not None and signal.threshold <= 1 else ""
 
