@@ -91,12 +91,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> 
     )
     cluster = FakeCluster()
     from trainmaster.rollout import backends
-    from trainmaster.train import wiring
+    from trainmaster.wiring import App
 
     monkeypatch.setattr(
         backends, "cluster_for", lambda policy, base_dir=None, shared=False: cluster
     )
-    monkeypatch.setattr(wiring, "gates_verifier", lambda policy, url=None: Verifier(GATES))
+    monkeypatch.setattr(App, "verifier", lambda self, url=None: Verifier(GATES))
     return Project(tmp_path, cluster, store_url)
 
 
@@ -118,15 +118,11 @@ def to_prod_approval(cli: Callable[..., object], train: str = "v1.1.0") -> None:
 
 
 def make_site(project: Project, store: Store, **kwargs: object) -> Site:
+    from trainmaster.wiring import App
+
     policy = load_policy(project.path / "trainmaster.yaml")
-    return Site(
-        policy=policy,
-        base_dir=project.path,
-        store=store,
-        secret=SECRET,
-        repo_path=project.path,
-        **kwargs,  # type: ignore[arg-type]
-    )
+    backends = App(policy, project.path, repo_path=project.path, store=store)
+    return Site(backends=backends, secret=SECRET, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -73,7 +73,8 @@ def test_actions_through_the_api_with_problem_details(
     )
     problem = early.json()
     assert early.status_code == 403 and problem["title"] == "refused"
-    assert any("0 of 2" in r for r in problem["reasons"]), problem  # her own approval: promoter
+    messages = [r["message"] for r in problem["reasons"]]
+    assert any("0 of 2" in m for m in messages), problem  # her own approval: she promotes
     unknown = client.get("/api/v1/trains/v9.9.9", headers=auth)
     assert unknown.status_code == 400 and "no train 'v9.9.9'" in unknown.json()["detail"]
     missing = client.post(f"/api/v1/trains/{TRAIN}/approve", json={"stage": "prod"}, headers=auth)

@@ -4,7 +4,6 @@ API tokens for automation). Parse → web package → print."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,35 +23,17 @@ def register(app: typer.Typer) -> None:
 
 
 def site_for(state: Context) -> Site:
-    """The web's view of this workspace: the CLI's policy, store and repository."""
+    """The web's view of this workspace: the CLI's own composition root (policy, store,
+    cluster, metrics), sign-in from the environment."""
     from trainmaster.web.settings import Site, oauth_from_env, session_secret
 
-    base = state.policy_path.resolve().parent
-    policy = state.policy
+    app = state.app()
     return Site(
-        policy=policy,
-        base_dir=base,
-        store=state.store(),
-        secret=session_secret(base / ".trainmaster"),
-        repo_path=Path.cwd(),
-        oauth=oauth_from_env(policy),
-        metrics=_metrics(state),
+        backends=app,
+        secret=session_secret(app.base_dir / ".trainmaster"),
+        oauth=oauth_from_env(app.policy),
+        metrics=app.metrics,  # built on the first dashboard view, then kept
     )
-
-
-def _metrics(state: Context):  # type: ignore[no-untyped-def]
-    """The gates' metrics backend, built on the first dashboard view (Prometheus or the
-    embedded scraper), then kept."""
-    made: list[object] = []
-
-    def make():  # type: ignore[no-untyped-def]
-        if not made:
-            from trainmaster.gates.backends import metrics_for
-
-            made.append(metrics_for(state.policy, base_dir=state.policy_path.resolve().parent))
-        return made[0]
-
-    return make
 
 
 def serve(

@@ -96,4 +96,4 @@ def _act(
     request: Request, person: Person, verb: str, train: str, body: ActionBody
 ) -> dict[str, Any]:
     ask = actions.Request(person.login, verb, train, body.stage, body.reason.strip())
-    return actions.act(site_of(request), ask).as_dict()
+    return actions.act(site_of(request), ask)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 
+from trainmaster.errors import Refused
 from trainmaster.web import actions
 from trainmaster.web.audit_view import audit_view, latest_seq
 from trainmaster.web.auth import check_csrf, page_session, site_of
@@ -65,8 +66,9 @@ def act(
     ask = actions.Request(session.person.login, verb, train, stage, reason.strip())
     try:
         actions.act(site_of(request), ask)
-    except actions.ActionRefused as e:
-        refusal = {"verb": verb, "stage": stage, "reasons": list(e.reasons), "reason": reason}
+    except Refused as e:
+        reasons = [r.as_json() for r in e.reasons]
+        refusal = {"verb": verb, "stage": stage, "reasons": reasons, "reason": reason}
         return _train(request, train, refusal=refusal)
     return RedirectResponse(f"/trains/{train}?done={verb}", 303)
 

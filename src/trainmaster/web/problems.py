@@ -49,10 +49,11 @@ class Problem(Exception):
 def from_error(error: TrainmasterError) -> Problem:
     for kind, status, title in _STATUS:
         if isinstance(error, kind):
-            reasons = list(getattr(error, "reasons", ()) or ())
-            extra = {"reasons": reasons} if reasons else {}
-            if isinstance(error, ConflictError | Refused) and not reasons:
-                extra = {"reasons": [error.message]}
+            extra: dict[str, Any] = {}
+            if isinstance(error, Refused):
+                extra["reasons"] = [r.as_json() for r in error.reasons]
+            elif isinstance(error, ConflictError):
+                extra["reasons"] = [{"rule": "conflict", "message": error.message}]
             return Problem(status, title, error.message, **extra)
     return Problem(500, "error", error.message)
 

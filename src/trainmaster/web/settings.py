@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from trainmaster.config.model import Policy
 from trainmaster.errors import UsageError
-from trainmaster.store import Store
 
 if TYPE_CHECKING:
     from trainmaster.gates.port import Metrics
+    from trainmaster.ports import Backends
     from trainmaster.rollout.preview import PreviewEnv
+    from trainmaster.store import Store
 
 SESSION_HOURS = 8  # a working day: a stolen cookie is worth nothing by tomorrow
 SECRET_ENV = "TRAINMASTER_SESSION_SECRET"
@@ -79,14 +80,11 @@ def system_now() -> datetime:
 
 @dataclass
 class Site:
-    """Everything a request may need: the policy and its folder, the store, sign-in, and the
-    optional metrics and preview sources."""
+    """Everything a request may need: the backends (the composition root the CLI uses too),
+    sign-in, and the optional metrics and preview sources."""
 
-    policy: Policy
-    base_dir: Path
-    store: Store
+    backends: Backends
     secret: bytes
-    repo_path: Path
     oauth: OAuthApp | None = None
     session_hours: float = SESSION_HOURS
     metrics: Callable[[], Metrics] | None = None
@@ -94,6 +92,22 @@ class Site:
     now: Callable[[], datetime] = system_now
     public_url: str = ""
     cache: dict[str, object] = field(default_factory=dict)  # per-process, built on first use
+
+    @property
+    def policy(self) -> Policy:
+        return self.backends.policy
+
+    @property
+    def base_dir(self) -> Path:
+        return self.backends.base_dir
+
+    @property
+    def repo_path(self) -> Path:
+        return self.backends.repo_path
+
+    @property
+    def store(self) -> Store:
+        return self.backends.store
 
     @property
     def evidence_dir(self) -> Path:

@@ -16,12 +16,9 @@ TIMELINE_LIMIT = 500  # newest events shown; the audit page and API page through
 
 
 def train_view(site: Site, train_id: str) -> dict[str, Any]:
-    from trainmaster.train.wiring import build_service
+    from trainmaster.train.use_cases import train_status
 
-    service = build_service(
-        site.policy, site.store, site.repo_path, actor="web", base_dir=site.base_dir
-    )
-    status = service.status(train_id)
+    status = train_status(site.backends, train_id)
     record = read_train(site.store, train_id)
     mine = record.audit.train_seqs
     timeline = [
