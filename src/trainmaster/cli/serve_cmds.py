@@ -11,7 +11,9 @@ import typer
 from trainmaster.cli.context import Context, console, ctx, emit_json
 
 if TYPE_CHECKING:
+    from trainmaster.rollout.preview import PreviewEnv
     from trainmaster.web.settings import Site
+    from trainmaster.wiring import App
 
 token_app = typer.Typer(help="Personal API tokens for /api/v1 (stored hashed).")
 Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
@@ -33,7 +35,14 @@ def site_for(state: Context) -> Site:
         secret=session_secret(app.base_dir / ".trainmaster"),
         oauth=oauth_from_env(app.policy),
         metrics=app.metrics,  # built on the first dashboard view, then kept
+        previews=lambda: _previews(app),
     )
+
+
+def _previews(app: App) -> list[PreviewEnv]:
+    """The cluster's preview namespaces, when its backend has previews (Kubernetes)."""
+    listed = getattr(app.built_cluster(), "previews", None)
+    return list(listed()) if callable(listed) else []
 
 
 def serve(
