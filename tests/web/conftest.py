@@ -57,6 +57,10 @@ def policy_text(store_url: str) -> str:
         "    title: Release Captain\n    members: [captain, alice, bob, carol]",
     )
     text = text.replace(
+        "    title: Deployment Engineer\n    members: []",
+        "    title: Deployment Engineer\n    members: [dora]",
+    )
+    text = text.replace(
         "    namespace: maestro\n    service: maestro\n",
         f"    namespace: maestro\n    service: {SERVICE}\n",
     )

@@ -92,6 +92,25 @@ def abort(request: Request, person: Caller, train: str, body: ActionBody) -> dic
     return _act(request, person, "abort", train, body)
 
 
+class WatchAbortBody(BaseModel):
+    key: str = Field(..., max_length=512, description="The watch (from GET /api/v1/watches).")
+    reason: str = Field(..., max_length=actions.MAX_REASON, description="Why (audited).")
+
+
+@router.get("/watches")
+def get_watches(request: Request) -> list[dict[str, Any]]:
+    from trainmaster.web.watches import running_watches
+
+    return running_watches(site_of(request))
+
+
+@router.post("/watches/abort")
+def abort_watch(request: Request, person: Caller, body: WatchAbortBody) -> dict[str, Any]:
+    from trainmaster.web.watches import abort_watch as abort
+
+    return abort(site_of(request), person.login, body.key, body.reason.strip())
+
+
 def _act(
     request: Request, person: Person, verb: str, train: str, body: ActionBody
 ) -> dict[str, Any]:

@@ -23,10 +23,25 @@ Signed = Annotated[Session, Depends(page_session)]
 
 
 @router.get("/", response_class=HTMLResponse)
-def board_page(request: Request) -> HTMLResponse:
+def board_page(request: Request, done: str = "") -> HTMLResponse:
+    return _board(request, done=done == "watch")
+
+
+def _board(
+    request: Request, *, done: bool = False, refusal: dict[str, Any] | None = None
+) -> HTMLResponse:
+    from trainmaster.web.watches import running_watches
+
     site = site_of(request)
-    data = board(site.policy, site.store, site.now())
-    return render(request, "board.html", {"title": "Board", "board": data, **_live(request)})
+    context = {
+        "title": "Board",
+        "board": board(site.policy, site.store, site.now()),
+        "watches": running_watches(site),
+        "done": "abort the watch" if done else "",
+        "refusal": refusal,
+        **_live(request),
+    }
+    return render(request, "board.html", context, status=403 if refusal else 200)
 
 
 @router.get("/trains/{train}", response_class=HTMLResponse)
@@ -45,7 +60,7 @@ def _train(
         "done": done if done in actions.VERBS else "",
         "refusal": refusal,
         "min_reason": site.policy.authorization.reason_min_length,
-        **_live(request),
+        "seq": data["seq"],
     }
     return render(request, "train.html", context, status=403 if refusal else 200)
 
@@ -71,6 +86,29 @@ def act(
         refusal = {"verb": verb, "stage": stage, "reasons": reasons, "reason": reason}
         return _train(request, train, refusal=refusal)
     return RedirectResponse(f"/trains/{train}?done={verb}", 303)
+
+
+@router.post("/watches/abort", response_class=HTMLResponse)
+def abort_watch(
+    request: Request,
+    session: Signed,
+    csrf: Annotated[str, Form()] = "",
+    key: Annotated[str, Form(max_length=512)] = "",
+    reason: Annotated[str, Form(max_length=actions.MAX_REASON)] = "",
+) -> Response:
+    from trainmaster.web.watches import abort_watch as abort
+
+    check_csrf(session, csrf)
+    try:
+        abort(site_of(request), session.person.login, key, reason.strip())
+    except Refused as e:
+        refusal = {
+            "verb": "abort the watch",
+            "stage": key,
+            "reasons": [r.as_json() for r in e.reasons],
+        }
+        return _board(request, refusal=refusal)
+    return RedirectResponse("/?done=watch", 303)
 
 
 @router.get("/trains/{train}/evidence")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trainmaster.errors import TrainmasterError
@@ -38,6 +38,7 @@ def train_view(site: Site, train_id: str) -> dict[str, Any]:
             .order_by(GateResultRow.evaluated_at, GateResultRow.id)
         ).all()
         timeline = _timeline(session, train_id)
+        seq = session.execute(select(func.max(AuditEventRow.seq))).scalar_one_or_none()
     return {
         **status,
         "notes": row.notes or "",
@@ -48,6 +49,7 @@ def train_view(site: Site, train_id: str) -> dict[str, Any]:
             for g in gates
         ],
         "evidence": evidence_status(site, train_id),
+        "seq": int(seq or 0),  # the chain's tail as read: live updates start from here
     }
 
 
