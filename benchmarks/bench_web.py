@@ -3,6 +3,7 @@ events (server time, from the Server-Timing header, p50/p95), then 50 concurrent
 real HTTP on 127.0.0.1, on SQLite and on PostgreSQL.
 
 Usage: PYTHONPATH=. .venv/bin/python benchmarks/bench_web.py [sqlite|postgresql ...]
+       PYTHONPATH=. .venv/bin/python benchmarks/bench_web.py startup   (serve's start-up time)
 """
 
 from __future__ import annotations
@@ -192,7 +193,70 @@ def readers(kind: str, base: str, cookies: dict[str, str]) -> None:
     )
 
 
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU the process has used so far (Linux /proc), in ms: what start-up costs
+    on a machine whose cores other work shares."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def startup(runs: int = 10) -> None:
+    """`trainmaster serve` from exec to the first answer of /healthz, against `trainmaster
+    --version` (the interpreter and the CLI entry point alone) in the same run."""
+    import os
+    import subprocess
+
+    from tests.servers import free_port
+
+    with tempfile.TemporaryDirectory(prefix="tm-bench-serve-") as tmp:
+        path = Path(tmp)
+        make_repo(path, ["feat: one (#1)"])
+        (path / "trainmaster.yaml").write_text(policy_text(f"sqlite:///{path / 'state.db'}"))
+        open_store(f"sqlite:///{path / 'state.db'}", path, upgrade=True).dispose()
+        env = {**os.environ, "TRAINMASTER_SESSION_SECRET": "x" * 40}
+        exe = str(Path(sys.executable).with_name("trainmaster"))
+        serve, version, cpu = [], [], []
+        for _ in range(runs):
+            began = time.perf_counter()
+            subprocess.run([exe, "--version"], check=True, capture_output=True)
+            version.append((time.perf_counter() - began) * 1000)
+            port = free_port()
+            began = time.perf_counter()
+            process = subprocess.Popen(
+                [exe, "serve", "--port", str(port)],
+                cwd=path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/healthz").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.01)
+            serve.append((time.perf_counter() - began) * 1000)
+            cpu.append(_cpu_ms(process.pid))
+            process.terminate()
+            process.wait()
+    rows = (
+        ("trainmaster --version", version),
+        ("trainmaster serve → /healthz (wall)", serve),
+        ("trainmaster serve → /healthz (CPU of the server process)", cpu),
+    )
+    for name, samples in rows:
+        median, p95 = percentiles(samples)
+        print(f"| {name} | {median:.0f} | {p95:.0f} | {runs} |")
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["startup"]:
+        print("| command | median ms | p95 ms | runs |")
+        print("|:---|---:|---:|---:|")
+        startup()
+        sys.exit(0)
     kinds = sys.argv[1:] or ["sqlite", "postgresql"]
     print("| store | page | server median ms | server p95 ms | requests |")
     print("|:---|:---|---:|---:|---:|")

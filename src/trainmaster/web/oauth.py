@@ -6,12 +6,14 @@ call and then forgotten: the server acts on nobody's behalf at GitHub."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
-
-import httpx
 
 from trainmaster.errors import ExternalError, Refused
 from trainmaster.web.settings import OAuthApp
+
+if TYPE_CHECKING:  # httpx is imported at the first sign-in, not at start-up
+    import httpx
 
 TIMEOUT = 10.0
 SCOPE = "read:user"  # the login and name; nothing else is needed
@@ -36,6 +38,8 @@ def user_for_code(
 ) -> GitHubUser:
     """Exchange the code and read the user. A code GitHub refuses is `Refused`; GitHub being
     unreachable is a temporary `ExternalError`."""
+    import httpx
+
     if not code or len(code) > 256:
         raise Refused("sign-in: GitHub sent no usable code")
     try:
