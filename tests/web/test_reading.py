@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.servers import free_port
@@ -158,3 +159,18 @@ def test_trainmaster_serve_answers_on_loopback(project: Project) -> None:
         process.terminate()
         process.wait(timeout=10)
     assert not (Path(project.path) / ".trainmaster" / "session.key").exists()  # env secret used
+
+
+def test_the_session_secret_is_made_once_and_kept_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from trainmaster.errors import UsageError
+    from trainmaster.web.settings import SECRET_ENV, session_secret
+
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    first = session_secret(tmp_path / "state")
+    assert len(first) == 32 and session_secret(tmp_path / "state") == first
+    assert (tmp_path / "state" / "session.key").stat().st_mode & 0o777 == 0o600
+    monkeypatch.setenv(SECRET_ENV, "short")
+    with pytest.raises(UsageError, match="at least 32 characters"):
+        session_secret(tmp_path / "other")

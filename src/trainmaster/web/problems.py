@@ -38,7 +38,8 @@ class Problem(Exception):
     def body(self) -> dict[str, Any]:
         slug = self.title.lower().replace(" ", "-")
         return {
-            "type": f"https://trainmaster.dev/problems/{slug}",
+            # A URN: it names the problem kind without pretending to be a page to fetch.
+            "type": f"urn:trainmaster:problem:{slug}",
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
