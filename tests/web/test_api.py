@@ -106,7 +106,9 @@ def test_a_cookie_needs_the_csrf_header_to_change_anything(
     assert ok.status_code == 200
 
 
-def test_openapi_describes_the_api(client: TestClient) -> None:
+def test_openapi_describes_the_api(client: TestClient, site: Site) -> None:
+    assert client.get("/api/openapi.json").status_code == 401
+    sign_in(client, site, "alice")
     document = client.get("/api/openapi.json").json()
     paths = set(document["paths"])
     assert {

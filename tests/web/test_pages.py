@@ -21,10 +21,11 @@ def test_unauthenticated_reads_only_signin_and_healthz(client: TestClient) -> No
     for path in ("/", f"/trains/{TRAIN}", "/dashboard", "/audit", "/previews", "/live"):
         response = client.get(path, follow_redirects=False)
         assert (response.status_code, response.headers["location"]) == (303, "/signin"), path
-    api = client.get("/api/v1/board")
-    assert api.status_code == 401
-    assert api.headers["content-type"] == "application/problem+json"
-    assert api.json()["status"] == 401
+    for path in ("/api/v1/board", "/api/v1/trains/v1.1.0", "/api/v1/audit", "/api/openapi.json"):
+        api = client.get(path)
+        assert api.status_code == 401, path
+        assert api.headers["content-type"] == "application/problem+json"
+        assert api.json()["status"] == 401
 
 
 def test_forged_or_expired_session_goes_to_signin(client: TestClient, site: Site) -> None:

@@ -18,7 +18,7 @@ from trainmaster.web.train_view import train_view
 
 PROBLEM = {"description": "Problem details (RFC 9457)", "content": {MEDIA_TYPE: {}}}
 router = APIRouter(
-    prefix="/api/v1",
+    prefix="/api",
     dependencies=[Depends(api_person)],
     responses={401: PROBLEM, 403: PROBLEM, 409: PROBLEM, 422: PROBLEM},
 )
@@ -30,23 +30,30 @@ class ActionBody(BaseModel):
     reason: str = Field(..., max_length=actions.MAX_REASON, description="Why (audited).")
 
 
-@router.get("/me")
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> dict[str, Any]:
+    """This API's OpenAPI document (at /api/openapi.json), for a signed-in person or a token."""
+    document: dict[str, Any] = request.app.openapi()
+    return document
+
+
+@router.get("/v1/me")
 def me(person: Caller) -> dict[str, Any]:
     return {"login": person.login, "roles": list(person.roles), "via": person.via}
 
 
-@router.get("/board")
+@router.get("/v1/board")
 def get_board(request: Request) -> dict[str, Any]:
     site = site_of(request)
     return board(site.policy, site.store, site.now())
 
 
-@router.get("/trains/{train}")
+@router.get("/v1/trains/{train}")
 def get_train(request: Request, train: str) -> dict[str, Any]:
     return train_view(site_of(request), train)
 
 
-@router.get("/stages/{stage}/signals")
+@router.get("/v1/stages/{stage}/signals")
 def get_signals(request: Request, stage: str) -> dict[str, Any]:
     from trainmaster.web.dashboard import dashboard
 
@@ -56,7 +63,7 @@ def get_signals(request: Request, stage: str) -> dict[str, Any]:
     return dashboard(site.policy, site.metrics(), stage, site.now())
 
 
-@router.get("/audit")
+@router.get("/v1/audit")
 def get_audit(
     request: Request,
     before: int | None = None,
@@ -65,29 +72,29 @@ def get_audit(
     return audit_view(site_of(request).store, before=before, limit=limit)
 
 
-@router.get("/previews")
+@router.get("/v1/previews")
 def get_previews(request: Request) -> dict[str, Any]:
     from trainmaster.web.previews import previews
 
     return previews(site_of(request))
 
 
-@router.post("/trains/{train}/approve")
+@router.post("/v1/trains/{train}/approve")
 def approve(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
     return _act(request, person, "approve", train, body)
 
 
-@router.post("/trains/{train}/promote")
+@router.post("/v1/trains/{train}/promote")
 def promote(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
     return _act(request, person, "promote", train, body)
 
 
-@router.post("/trains/{train}/rollback")
+@router.post("/v1/trains/{train}/rollback")
 def rollback(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
     return _act(request, person, "rollback", train, body)
 
 
-@router.post("/trains/{train}/abort")
+@router.post("/v1/trains/{train}/abort")
 def abort(request: Request, person: Caller, train: str, body: ActionBody) -> dict[str, Any]:
     return _act(request, person, "abort", train, body)
 
@@ -97,14 +104,14 @@ class WatchAbortBody(BaseModel):
     reason: str = Field(..., max_length=actions.MAX_REASON, description="Why (audited).")
 
 
-@router.get("/watches")
+@router.get("/v1/watches")
 def get_watches(request: Request) -> list[dict[str, Any]]:
     from trainmaster.web.watches import running_watches
 
     return running_watches(site_of(request))
 
 
-@router.post("/watches/abort")
+@router.post("/v1/watches/abort")
 def abort_watch(request: Request, person: Caller, body: WatchAbortBody) -> dict[str, Any]:
     from trainmaster.web.watches import abort_watch as abort
 

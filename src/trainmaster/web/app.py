@@ -35,7 +35,7 @@ def create_app(site: Site) -> FastAPI:
     app = FastAPI(
         title="trainmaster",
         version=__version__,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served by api.py, behind sign-in like everything else
         docs_url=None,
         redoc_url=None,
     )
