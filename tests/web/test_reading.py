@@ -117,12 +117,15 @@ def test_evidence_download_and_its_verification(
     sign_in(client, site, "alice")
     assert client.get(f"/api/v1/trains/{TRAIN}").json()["evidence"]["present"] is False
     assert client.get(f"/trains/{TRAIN}/evidence").status_code == 404
+    missing = client.get(f"/api/v1/trains/{TRAIN}/evidence")
+    assert missing.status_code == 404 and missing.json()["title"] == "not found"
     built = cli("--actor", "captain", "evidence", "build", TRAIN)
     assert built.code == 0, built.err
     evidence = client.get(f"/api/v1/trains/{TRAIN}").json()["evidence"]
     assert evidence["present"] and evidence["verified"], evidence
     download = client.get(f"/trains/{TRAIN}/evidence")
     assert download.status_code == 200 and download.content[:2] == b"\x1f\x8b"  # gzip
+    assert client.get(f"/api/v1/trains/{TRAIN}/evidence").content == download.content
     bundle = site.evidence_dir / evidence["name"]
     bundle.write_bytes(download.content[:-40] + b"\0" * 40)  # tampered with
     broken = client.get(f"/api/v1/trains/{TRAIN}").json()["evidence"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from trainmaster.web import actions
@@ -51,6 +52,21 @@ def get_board(request: Request) -> dict[str, Any]:
 @router.get("/v1/trains/{train}")
 def get_train(request: Request, train: str) -> dict[str, Any]:
     return train_view(site_of(request), train)
+
+
+@router.get(
+    "/v1/trains/{train}/evidence",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/gzip": {}}}, 404: PROBLEM},
+)
+def get_evidence(request: Request, train: str) -> FileResponse:
+    """The train's evidence bundle (.tar.gz); `GET /v1/trains/{train}` says if it verifies."""
+    from trainmaster.web.train_view import bundle_path
+
+    path = bundle_path(site_of(request), train)
+    if not path.is_file():
+        raise Problem(404, "not found", f"train {train} has no evidence bundle yet")
+    return FileResponse(path, media_type="application/gzip", filename=path.name)
 
 
 @router.get("/v1/stages/{stage}/signals")
