@@ -85,6 +85,12 @@ def test_actions_through_the_api_with_problem_details(
         headers=auth,
     )
     assert huge.status_code == 422
+    flood = client.post(
+        f"/api/v1/trains/{TRAIN}/approve",
+        content=b'{"stage": "prod", "reason": "' + b"x" * 20_000 + b'"}',
+        headers={**auth, "content-type": "application/json"},
+    )
+    assert flood.status_code == 413 and flood.json()["title"] == "too large"
 
 
 def test_a_cookie_needs_the_csrf_header_to_change_anything(

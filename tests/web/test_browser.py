@@ -126,6 +126,9 @@ def test_the_story_in_a_browser(
         check_page(page, "audit")
         page.goto(f"{url}/previews")
         check_page(page, "previews")
+        page.goto(f"{url}/trains/v9.9.9")
+        assert "no train 'v9.9.9'" in page.locator("main").inner_text()
+        check_page(page, "problem")
     web = train_events(site, start)
     assert [e[:2] for e in web if not e[0].startswith("effect.")] == [
         ("approve", "alice"),
