@@ -41,6 +41,49 @@ def test_a_train_sits_in_the_furthest_stage_it_reached() -> None:
         assert column_of(ended, stages, {"stage": "promoted"}) == DONE
 
 
+def test_the_done_column_keeps_the_newest_twenty(site: Site) -> None:
+    from datetime import timedelta
+
+    from trainmaster.store.models import TrainRow
+    from trainmaster.web.board import DONE_SHOWN, board
+
+    with site.store.transaction() as session:
+        for n in range(DONE_SHOWN + 5):
+            session.add(
+                TrainRow(
+                    id=f"v1.{n}.0",
+                    kind="scheduled",
+                    version=f"1.{n}.0",
+                    state="released",
+                    branch="b",
+                    tag="t",
+                    commit_sha="c",
+                    author="captain",
+                    created_at=NOW + timedelta(minutes=n),
+                    updated_at=NOW,
+                )
+            )
+        session.add(
+            TrainRow(
+                id="v9.0.0",
+                kind="hotfix",
+                version="9.0.0",
+                state="open",
+                branch="b",
+                tag="t",
+                commit_sha="c",
+                author="captain",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    data = board(site.policy, site.store, NOW)
+    done = [c["train"] for c in data["lanes"]["scheduled"][DONE]]
+    assert len(done) == DONE_SHOWN and done[0] == f"v1.{DONE_SHOWN + 4}.0"  # newest first
+    assert data["older_done"] == {"scheduled": 5, "hotfix": 0}
+    assert [c["train"] for c in data["lanes"]["hotfix"]["cut"]] == ["v9.0.0"]
+
+
 def test_roles_come_from_the_policy_by_login_or_email() -> None:
     policy = parse_policy(seed_policy_text("acme", "maestro"))
     assert roles_of(policy, "alice") == ()

@@ -17,6 +17,7 @@ LANES = ("scheduled", "hotfix")
 DONE = "done"  # the column of trains that left the path: released, rolled back or aborted
 ENDED = frozenset({"released", "rolled_back", "aborted"})
 NEXT_CUTS = 3
+DONE_SHOWN = 20  # newest finished trains per lane; the rest is history (train list, audit)
 
 
 def reached(stages: list[str], runs: dict[str, str]) -> str:
@@ -53,9 +54,15 @@ def board(policy: Policy, store: Store, now: datetime) -> dict[str, Any]:
     lanes: dict[str, dict[str, list[dict[str, Any]]]] = {
         lane: {c: [] for c in columns} for lane in LANES
     }
-    for train_id, kind, state, author, created in trains:
+    older: dict[str, int] = dict.fromkeys(LANES, 0)
+    for train_id, kind, state, author, created in trains:  # newest first
         runs = latest.get(train_id, {})
         column = column_of(state, stages, runs)
+        if kind not in lanes:
+            lanes[kind], older[kind] = {c: [] for c in columns}, 0
+        if column == DONE and len(lanes[kind][DONE]) >= DONE_SHOWN:
+            older[kind] += 1
+            continue
         card = {
             "train": train_id,
             "status": state,
@@ -63,10 +70,11 @@ def board(policy: Policy, store: Store, now: datetime) -> dict[str, Any]:
             "author": author,
             "created_at": created.isoformat(),
         }
-        lanes.setdefault(kind, {c: [] for c in columns})[column].append(card)
+        lanes[kind][column].append(card)
     return {
         "columns": columns,
         "lanes": lanes,
+        "older_done": older,
         "next_cuts": _next_cuts(policy, now),
         "freezes": [
             {"name": f.name, "reason": f.reason, "when": _when(f)} for f in policy.train.freeze
