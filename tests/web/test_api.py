@@ -52,6 +52,19 @@ def test_tokens_are_stored_hashed_and_revocable(
     assert cli("--actor", "alice", "token", "create", "x", "--expires-days", "0").code == 2
 
 
+def test_a_token_stops_working_when_it_expires(site: Site) -> None:
+    from datetime import timedelta
+
+    from tests.web.conftest import NOW
+    from trainmaster.web.tokens import create_token, owner_of
+
+    secret, info = create_token(site.store, "alice", "nightly", NOW, days=1)
+    assert info.expires_at is not None
+    assert owner_of(site.store, secret, NOW + timedelta(hours=23)) == "alice"
+    assert owner_of(site.store, secret, NOW + timedelta(days=1)) is None
+    assert owner_of(site.store, secret + "x", NOW) is None
+
+
 def test_actions_through_the_api_with_problem_details(
     client: TestClient,
     site: Site,
