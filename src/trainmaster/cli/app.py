@@ -56,6 +56,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.authz_cmds": ("authz",),
     "trainmaster.cli.notify_cmds": ("notify",),
     "trainmaster.cli.jobs_cmds": ("jobs", "worker"),
+    "trainmaster.cli.serve_cmds": ("serve", "token"),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
 _GLOBAL_FLAGS = frozenset({"--json", "--debug"})

@@ -175,8 +175,7 @@ def retry(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage: 
     """Retry an aborted update: the new colour comes back as a preview (status.abort false)."""
     from trainmaster.rollout.plan import Operation
 
-    _authorize(typer_ctx, ns, rollout, stage, "rollout.retry", dry_run, reason)
-    _run(typer_ctx, ns, rollout, stage, Operation("retry"), dry_run, reason)
+    _act(typer_ctx, _where(ns, rollout, stage), Operation("retry"), dry_run, reason)
 
 
 @rollout_app.command("restart")
@@ -185,8 +184,7 @@ def restart(typer_ctx: typer.Context, ns: NS = None, rollout: NAME = None, stage
     """Restart the pods of the rollout now (spec.restartAt); the release is unchanged."""
     from trainmaster.rollout.plan import Operation
 
-    _authorize(typer_ctx, ns, rollout, stage, "rollout.restart", dry_run, reason)
-    _run(typer_ctx, ns, rollout, stage, Operation("restart"), dry_run, reason)
+    _act(typer_ctx, _where(ns, rollout, stage), Operation("restart"), dry_run, reason)
 
 
 PR = Annotated[int, typer.Option("--pr", min=1, help="Pull request number.")]

@@ -106,6 +106,10 @@ class GitHubEmulator:
         self.state.tokens = self.tokens
         self._app_type = AppInstallation
         self._routes = [(m, re.compile(f"^{p}$"), h) for m, p, h in ROUTES]
+        from tests.emulators.github.oauth import OAuth
+
+        self.oauth = OAuth()  # the OAuth app web flow under /login/oauth (oauth.py)
+        self.state.oauth = self.oauth
 
     @property
     def url(self) -> str:
@@ -149,6 +153,9 @@ class GitHubEmulator:
         if self.latency:
             time.sleep(self.latency)
         raw_path = request.url.path
+        if raw_path.startswith("/login/oauth/"):
+            with self._lock:
+                return self.oauth.handle(request, self.tokens)
         if raw_path.startswith(UPLOADS_PREFIX):
             path, host = raw_path[len(UPLOADS_PREFIX) :], spec.UPLOADS_HOST
         elif raw_path.startswith(API_PREFIX):

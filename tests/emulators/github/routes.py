@@ -14,6 +14,7 @@ ROUTES = [
     ("GET", r"/orgs/(?P<org>[^/]+)/teams/(?P<slug>[^/]+)", gov.get_team),
     ("GET", r"/orgs/(?P<org>[^/]+)/repos", gov.org_repos),
     ("GET", r"/users/(?P<login>[^/]+)", gov.get_user),
+    ("GET", r"/user", gov.authenticated_user),
     ("GET", r"/apps/(?P<slug>[^/]+)", gov.get_app),
     ("GET", rf"{R}/rulesets", gov.list_rulesets),
     ("POST", rf"{R}/rulesets", gov.create_ruleset),

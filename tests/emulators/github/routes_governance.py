@@ -61,6 +61,19 @@ def get_user(call: Call) -> Reply:
     return Reply(200, {**public, "user_view_type": "public"})
 
 
+def authenticated_user(call: Call) -> Reply:
+    """GET /user with a user token from the OAuth flow: the signed-in person, private view."""
+    auth = call.headers.get("authorization", "").removeprefix("Bearer ").removeprefix("token ")
+    oauth = st().oauth
+    login = oauth.issued.get(auth) if oauth is not None else None
+    if login is None:
+        return Reply(403, {"message": "Resource not accessible by integration"})
+    user = st().users.get(login) or st().add_user(login)
+    body = st().obj("private-user", **st().user_obj(login))
+    body.update(name=user.get("name"), email=user.get("email"), user_view_type="private")
+    return Reply(200, body)
+
+
 def get_app(call: Call) -> Reply:
     app = st().apps.get(call.params["slug"])
     if app is None:

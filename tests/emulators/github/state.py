@@ -71,6 +71,7 @@ class State:
     asset_data: dict[int, bytes] = field(default_factory=dict)
     pulls: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     app_auth: AppInstallation | None = None
+    oauth: Any = None  # tests.emulators.github.oauth.OAuth: user tokens -> logins
     tokens: set[str] = field(default_factory=set)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     clock: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
