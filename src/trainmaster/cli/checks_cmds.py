@@ -131,6 +131,10 @@ def generate(
     ),
     force: Annotated[bool, typer.Option(help="Overwrite files that differ.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, do not write.")] = False,
+    action: Annotated[
+        str | None,
+        typer.Option("--action", help="The trainmaster action, pinned: OWNER/REPO@<commit SHA>."),
+    ] = None,  # pipeline (issue 14): the action every generated job installs trainmaster with
 ) -> None:
     """Write CI, staging, release-train and preview-cleanup workflows named after the policy."""
     from trainmaster import __version__
@@ -139,7 +143,13 @@ def generate(
     state = ctx(typer_ctx)
     try:
         changes, warnings = write_generated(
-            state.policy, __version__, out, state.policy_path.name, force=force, dry_run=dry_run
+            state.policy,
+            __version__,
+            out,
+            state.policy_path.name,
+            force=force,
+            dry_run=dry_run,
+            action=action,
         )
     except OSError as e:
         raise UsageError(f"{out}: cannot write the workflows: {e.strerror or e}") from e
