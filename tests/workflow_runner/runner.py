@@ -78,13 +78,14 @@ class Settings:
     reviewer: Reviewer | None = None
     is_reviewer: ReviewerCheck | None = None
     host_env: dict[str, str] = field(default_factory=dict)  # e.g. the pip configuration
+    tool_cache: Path | None = None  # shared by runs (a self-hosted runner's); default per root
 
 
 class Runner:
     def __init__(self, settings: Settings) -> None:
         self.s = settings
         self.registry = settings.root / "registry"
-        self.tool_cache = settings.root / "toolcache"
+        self.tool_cache = settings.tool_cache or settings.root / "toolcache"
         self.bin = settings.root / "bin"
         self.bin.mkdir(parents=True, exist_ok=True)
         shim = self.bin / "docker"

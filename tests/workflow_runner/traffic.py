@@ -1,10 +1,10 @@
 """Golden signals of the emulated cluster's pods, written into a real Prometheus as
 kube-prometheus would scrape them, while a workflow runs.
 
-Each second, for every rollout: the pods of its active colour take full traffic, the pods of its
-preview colour the light traffic of verification. What a pod answers depends on its image: the
-image is a build stand-in's tar, whose `behaviour` file says `good`, `bad` (fails every request)
-or `leaky` (healthy under light traffic, failing a fifth of the requests under full traffic).
+Each second, for every rollout: the pods of the active colour in production take full traffic;
+every other pod (stage, a preview colour) the light traffic of smoke and verification runs. What
+a pod answers depends on its image, a build stand-in's tar, whose `behaviour` file says `good`,
+`bad` (fails in production) or `leaky` (fails a fifth of the requests under full traffic).
 Series carry `job` (the service), `namespace` and `pod="<rollout>-<pod-template-hash>-<suffix>"`
 so colour-aware queries can pick one colour. Samples reach Prometheus through its remote-write
 receiver (protobuf, snappy framing written here: literal blocks only, which the format allows).
@@ -26,7 +26,8 @@ from tests.emulators.kubernetes.server import KubeEmulator
 
 FULL_RPS, LIGHT_RPS = 20.0, 2.0  # per pod
 PODS = ("x7k2q", "m4p9z")  # two replicas per colour
-ERRORS = {"good": (0.0, 0.0), "bad": (1.0, 1.0), "leaky": (0.0, 0.2)}  # (light, full traffic)
+# error ratio (light, full traffic); `bad` breaks in production only (a setting only prod has)
+ERRORS = {"good": (0.0, 0.0), "bad": (0.0, 1.0), "leaky": (0.0, 0.2)}
 
 
 def _varint(n: int) -> bytes:
@@ -90,6 +91,7 @@ class Feeder:
     cluster: KubeEmulator
     rollouts: list[tuple[str, str]]  # (namespace, name)
     behaviour: Callable[[str], str]
+    production: set[str] = field(default_factory=set)  # namespaces with production traffic
     every: float = 1.0
     counts: dict[tuple[str, str, str], float] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -125,9 +127,11 @@ class Feeder:
         """One scrape: every pod's counters after `every` more seconds of its traffic."""
         series: list[tuple[dict[str, str], float, int]] = []
         for namespace, name in self.rollouts:
-            for pod_hash, image, full in self._colours(namespace, name):
-                light, heavy = ERRORS[self.behaviour(image)]
-                rps, ratio = (FULL_RPS, heavy) if full else (LIGHT_RPS, light)
+            for pod_hash, image, active in self._colours(namespace, name):
+                prod = namespace in self.production
+                full = active and prod
+                ratio = ERRORS[self.behaviour(image)](prod, full)
+                rps = FULL_RPS if full else LIGHT_RPS
                 for suffix in PODS:
                     labels = {"job": name, "namespace": namespace}
                     labels["pod"] = f"{name}-{pod_hash}-{suffix}"
