@@ -260,7 +260,7 @@ def _seed_github(github: GitHubEmulator, head: str, work: Path) -> None:
         if not context.endswith("(staging)"):
             state.add_check_run("acme/maestro", head, context)
     for environment, people in (("stage", ["alice"]), ("prod", ["alice", "bob"])):
-        ids = [state.add_user(p)["id"] for p in people]
+        ids = [(state.users.get(p) or state.add_user(p))["id"] for p in people]
         reply = httpx.put(
             f"{github.url}/repos/acme/maestro/environments/{environment}",
             headers={"Authorization": f"Bearer {TOKEN}"},

@@ -26,8 +26,14 @@ from tests.emulators.kubernetes.server import KubeEmulator
 
 FULL_RPS, LIGHT_RPS = 20.0, 2.0  # per pod
 PODS = ("x7k2q", "m4p9z")  # two replicas per colour
-# error ratio (light, full traffic); `bad` breaks in production only (a setting only prod has)
-ERRORS = {"good": (0.0, 0.0), "bad": (0.0, 1.0), "leaky": (0.0, 0.2)}
+# Error ratio of a pod by its image's behaviour, (in production, under full traffic) → ratio:
+# `bad` fails every request in production (a setting only prod has), whichever colour;
+# `leaky` fails a fifth of the requests under full traffic only.
+ERRORS: dict[str, Callable[[bool, bool], float]] = {
+    "good": lambda _prod, _full: 0.0,
+    "bad": lambda prod, _full: 1.0 if prod else 0.0,
+    "leaky": lambda _prod, full: 0.2 if full else 0.0,
+}
 
 
 def _varint(n: int) -> bytes:
