@@ -301,6 +301,7 @@ def test_a_good_train_goes_all_the_way_and_ships(world_for: Any) -> None:
     }
     assert world.image(PROD_NS, "activeSelector") == digest
     assert "passed" in run.jobs["watch"].log
+    assert "| error-rate | pass |" in run.jobs["prod-verify"].summary
     actions = world.audit()
     assert actions["train.deploy"] == 2 and actions["promote"] == 2
     assert git("ls-remote", "--tags", str(world.remote), "v0.2.0", cwd=world.work)
@@ -318,7 +319,7 @@ def test_a_bad_train_is_stopped_at_the_verification_of_the_prod_preview(world_fo
     digest = world.trainmaster("train", "status", "v0.2.0")["digest"]
     assert world.image(PROD_NS, "activeSelector") == world.baseline  # users never saw it
     assert world.image(PROD_NS, "previewSelector") == digest
-    assert "error-rate" in run.jobs["prod-verify"].summary
+    assert "| error-rate | fail |" in run.jobs["prod-verify"].summary
     before = world.audit()
 
     again = world.runner.rerun_failed(run)
@@ -333,7 +334,8 @@ def test_a_train_bad_under_full_traffic_is_rolled_back_by_the_watch(world_for: A
     run = world.runner.run(world.workflow)
     assert run.results() == dict.fromkeys(JOBS, "success") | {"watch": "failure"}, _logs(run)
     watch = run.jobs["watch"]
-    assert "error-rate" in watch.summary and "fail" in watch.summary
+    assert "### Gates for prod: ❌ fail" in watch.summary  # the criterion, where the team looks
+    assert "| error-rate | ❌ fail |" in watch.summary
     assert world.image(PROD_NS, "activeSelector") == world.baseline
     status = world.trainmaster("train", "status", "v0.2.0")
     assert {s["stage"]: s["status"] for s in status["stages"]}["prod"] == "rolled_back"

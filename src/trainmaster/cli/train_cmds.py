@@ -232,6 +232,11 @@ def verify(
     view = result.state.stage(env)
     done = f"{train} on {env}: {view.status.value} {dict(result.verdicts)}"
     _show_outcome(state, result, done, as_json)
+    # pipeline (issue 14): the verdict per gate where the team looks, the job's step summary
+    rows = "".join(f"| {gate} | {verdict} |\n" for gate, verdict in view.gate_verdicts)
+    step_summary(
+        f"### {train} on {env}: {view.status.value}\n\n| gate | verdict |\n|---|---|\n{rows}"
+    )
     result.raise_for_verdict()
 
 
