@@ -97,7 +97,8 @@ class Runner:
     def run(self, workflow: Path, inputs: dict[str, Any] | None = None) -> Run:
         """A `workflow_dispatch` run of `workflow` on the head of the default branch."""
         spec = _load(workflow)
-        on = spec[True] if isinstance(spec[True], dict) else {}  # `on: workflow_dispatch`
+        triggers = spec.get(True, spec.get("on"))  # PyYAML reads a bare `on` as True
+        on = triggers if isinstance(triggers, dict) else {}  # `on: workflow_dispatch`
         declared = (on.get("workflow_dispatch") or {}).get("inputs") or {}
         values = {k: v.get("default", "") for k, v in declared.items()} | (inputs or {})
         sha = git("rev-parse", "main", cwd=self.s.remote)
