@@ -125,7 +125,7 @@ def world_for(
 ) -> Iterator[Any]:
     stack: list[Any] = []
 
-    def build(behaviour: str) -> World:
+    def build(behaviour: str, prod_approvers: tuple[str, ...] = ("alice", "bob")) -> World:
         kube = KubeEmulator()
         kube.start()
         stack.append(kube.stop)
@@ -133,7 +133,10 @@ def world_for(
         prometheus = prom.__enter__()
         stack.append(lambda: prom.__exit__(None, None, None))
         work, remote = _repository(tmp_path, github_emulator.url, prometheus, behaviour)
-        runner = _runner(runner_for, remote, github_emulator, kube, tmp_path, tool_cache, work)
+        approvers = {"stage": ["alice"], "prod": list(prod_approvers)}
+        runner = _runner(
+            runner_for, remote, github_emulator, kube, tmp_path, tool_cache, work, approvers
+        )
         baseline = f"{IMAGE}@sha256:" + _archive_digest(work, "v0.1.0")
         for namespace, auto in ((STAGE_NS, True), (PROD_NS, False)):
             _create(kube, namespace, blue_green_rollout("maestro", baseline, auto=auto))
@@ -187,14 +190,13 @@ def _repository(tmp: Path, github: str, prometheus: str, behaviour: str) -> tupl
     return work, remote
 
 
-def _runner(runner_for: Any, remote: Path, github: GitHubEmulator, kube: KubeEmulator, tmp: Path, tool_cache: Path, work: Path) -> Runner:  # fmt: skip
+def _runner(runner_for: Any, remote: Path, github: GitHubEmulator, kube: KubeEmulator, tmp: Path, tool_cache: Path, work: Path, approvals: dict[str, list[str]]) -> Runner:  # fmt: skip
     kubeconfig = kube.write_kubeconfig(tmp / "kubeconfig").read_text()
     secrets = {
         "GITHUB_TOKEN": TOKEN,
         "TRAINMASTER_STORE_URL": f"sqlite:///{tmp / 'state.db'}",
         "KUBECONFIG_DATA": kubeconfig,
     }
-    approvals = {"stage": ["alice"], "prod": ["alice", "bob"]}
     holder: list[Runner] = []
 
     def reviewer(environment: str, _job: str, run: Run) -> str | None:
@@ -347,6 +349,35 @@ def test_a_train_bad_under_full_traffic_is_rolled_back_by_the_watch(world_for: A
     assert "rolled back on prod" in again.jobs["watch"].summary
     assert world.audit() == before  # no effect repeated, not even a new watch
     assert world.image(PROD_NS, "activeSelector") == world.baseline
+
+
+def test_a_promotion_refused_for_its_quorum_resumes_when_the_job_is_re_run(
+    world_for: Any,
+) -> None:
+    world = world_for("good", prod_approvers=("alice",))
+    run = world.runner.run(world.workflow)
+    assert run.results() == dict.fromkeys(JOBS, "success") | {
+        "prod-promote": "failure",
+        "watch": "skipped",
+    }, _logs(run)
+    assert "exit 5 (refused by policy)" in run.jobs["prod-promote"].summary
+    assert "approval" in run.jobs["prod-promote"].log
+    assert world.image(PROD_NS, "activeSelector") == world.baseline
+
+    reason = "bob: notes read, dashboards green"
+    world.trainmaster("approve", "v0.2.0", "--env", "prod", "--reason", reason, actor="bob")
+    again = world.runner.rerun_failed(run)
+    assert again.results() == dict.fromkeys(JOBS, "success"), _logs(again)
+    assert {j: again.jobs[j].attempt for j in ("prod-verify", "prod-promote", "watch")} == {
+        "prod-verify": 1,
+        "prod-promote": 2,
+        "watch": 2,
+    }
+    digest = world.trainmaster("train", "status", "v0.2.0")["digest"]
+    assert world.image(PROD_NS, "activeSelector") == digest
+    actions = world.audit()
+    # alice approved the environment on both attempts: her approval is recorded once
+    assert (actions["approve"], actions["train.deploy"], actions["promote"]) == (3, 2, 2)
 
 
 def _logs(run: Run) -> str:
