@@ -103,7 +103,9 @@ def test_release_train_and_cleanup_do_what_the_plan_says(generated: Path) -> Non
     )
     assert _args(jobs["prod-verify"])[-1] == 'train verify "$TRAIN" --env prod'
     assert _args(jobs["watch"])[-1] == 'gate watch --env prod --train "$TRAIN"'
-    assert jobs["cut"]["outputs"]["train"] == "${{ fromJSON(steps.cut.outputs.json).train }}"
+    assert jobs["cut"]["outputs"]["train"] == "${{ steps.cut.outputs.train }}"
+    cut = next(s for s in jobs["cut"]["steps"] if s.get("id") == "cut")["run"]
+    assert "trainmaster train resume" in cut and "trainmaster --json train cut" in cut
     cleanup = yaml.safe_load((generated / "preview-cleanup.yml").read_text())
     assert cleanup[True]["pull_request"] == {"types": ["closed"]}
     teardown = cleanup["jobs"]["teardown"]["steps"][-1]

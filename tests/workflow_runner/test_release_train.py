@@ -380,6 +380,22 @@ def test_a_promotion_refused_for_its_quorum_resumes_when_the_job_is_re_run(
     assert (actions["approve"], actions["train.deploy"], actions["promote"]) == (3, 2, 2)
 
 
+def test_a_cut_that_failed_half_way_is_finished_by_the_re_run(world_for: Any) -> None:
+    world = world_for("good")
+    world.github.fail("status", method="POST", path=r"/releases$", status=403)
+    run = world.runner.run(world.workflow)
+    assert run.results() == {"cut": "failure"} | dict.fromkeys(JOBS[1:], "skipped"), _logs(run)
+    assert git("ls-remote", "--tags", str(world.remote), "v0.2.0", cwd=world.work)  # pushed
+    assert not world.github.state.releases.get("acme/maestro")  # the draft was refused
+
+    again = world.runner.rerun_failed(run)
+    assert again.results() == dict.fromkeys(JOBS, "success"), _logs(again)
+    assert "cut from this commit by an earlier attempt" in again.jobs["cut"].log
+    (release,) = world.github.state.releases["acme/maestro"].values()
+    assert (release["tag_name"], release["draft"]) == ("v0.2.0", True)
+    assert [t["train"] for t in world.trainmaster("train", "list")] == ["v0.2.0"]
+
+
 def _logs(run: Run) -> str:
     return "\n".join(
         f"== {name} ({job.result})\n{job.log[-3000:]}" for name, job in run.jobs.items()
