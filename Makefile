@@ -13,7 +13,7 @@ JEST_SARIF_VERSION := 1.0.0-beta.0
 ADAPTIVECARDS_VERSION := 3.0.6
 # axe-core is injected into each page by the browser tests (tests/web): no serious violation
 AXE_CORE_VERSION := 4.10.3
-APT_PACKAGES := postgresql prometheus git nodejs npm chromium
+APT_PACKAGES := postgresql prometheus git nodejs npm chromium jq curl
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
 
@@ -35,6 +35,8 @@ servers:
 	command -v promtool >/dev/null 2>&1 || missing="$$missing prometheus"; \
 	command -v git >/dev/null 2>&1 || missing="$$missing git"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v jq >/dev/null 2>&1 || missing="$$missing jq"; \
+	command -v curl >/dev/null 2>&1 || missing="$$missing curl"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainmaster.checks.pipeline import (
+    ci_contexts,
+    gate_assignment,
+    only_flags,
+    stage_jobs,
+    unevaluated,
+    watch_job,
+)
 from trainmaster.config.model import Policy
+from trainmaster.errors import UsageError
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -56,6 +65,9 @@ PINS: dict[str, tuple[str, str]] = {
         "v3.1.2",
     ),
 }
+# The trainmaster action (action.yml at the root of trainmaster's repository); pin it by SHA.
+ACTION_REPOSITORY = "trainmaster/trainmaster"
+PINNED_ACTION = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._/-]+@[0-9a-f]{40}$")
 TRIVY_IMAGE = "aquasec/trivy:0.58.1"
 K6_IMAGE = "grafana/k6:0.55.0"
 
@@ -133,8 +145,14 @@ def job_id(context: str, taken: set[str]) -> str:
     return candidate
 
 
-def generate(policy: Policy, version: str, policy_file: str = "trainmaster.yaml") -> Generation:
-    """The four workflow files for this policy (CI, staging, release train, preview cleanup)."""
+def generate(
+    policy: Policy, version: str, policy_file: str = "trainmaster.yaml", action: str | None = None
+) -> Generation:
+    """The four workflow files for this policy (CI, staging, release train, preview cleanup).
+
+    `action` is the trainmaster action every job installs trainmaster with, `owner/name@<sha>`
+    (pinned: the action installs the code of that commit); without it, `v<version>` of
+    trainmaster's repository, with a warning to pin it."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -151,12 +169,13 @@ def generate(policy: Policy, version: str, policy_file: str = "trainmaster.yaml"
         undefined=StrictUndefined,
         autoescape=False,
     )
-    common = _common(policy, version, policy_file, env)
-    ci, staged = _split(policy.checks.contexts)
     warnings: list[str] = []
+    common = _common(policy, version, policy_file, env, _action(action, version, warnings))
+    ci, staged = _split(policy.checks.contexts)
+    common["ci_contexts"] = ci_contexts(policy, staged)
     files = [
         GeneratedFile("ci.yml", _workflow(env, "ci.yml.j2", ci, common)),
-        GeneratedFile("staging.yml", _workflow(env, "staging.yml.j2", staged, common)),
+        GeneratedFile("staging.yml", _staging(env, policy, staged, common, warnings)),
         GeneratedFile("release-train.yml", _release_train(env, policy, common, warnings)),
         GeneratedFile(
             "preview-cleanup.yml", env.get_template("preview-cleanup.yml.j2").render(common)
@@ -165,9 +184,23 @@ def generate(policy: Policy, version: str, policy_file: str = "trainmaster.yaml"
     return Generation(tuple(f for f in files if f.text), tuple(warnings))
 
 
-def _common(policy: Policy, version: str, policy_file: str, env: Any) -> dict[str, Any]:
+def _action(action: str | None, version: str, warnings: list[str]) -> str:
+    if action is None:
+        warnings.append(
+            f"the workflows use {ACTION_REPOSITORY}@v{version}: pin the trainmaster action to a "
+            "commit SHA (--action OWNER/REPO@SHA)"
+        )
+        return f"{ACTION_REPOSITORY}@v{version}"
+    if not PINNED_ACTION.match(action):
+        raise UsageError(f"--action: {action!r} is not OWNER/REPO@<40-hex commit SHA>")
+    return f"{action} # trainmaster {version}"
+
+
+def _common(
+    policy: Policy, version: str, policy_file: str, env: Any, action: str
+) -> dict[str, Any]:
     pin = {key: f"{ref} # {release}" for key, (ref, release) in PINS.items()}
-    base = {"pin": pin, "version": version, "policy_file": policy_file}
+    base = {"pin": pin, "version": version, "policy_file": policy_file, "action": action}
     return {
         **base,
         "install": env.get_template("install.yml.j2").render(base).rstrip("\n"),
@@ -201,6 +234,26 @@ def _workflow(env: Any, template: str, contexts: list[str], common: dict[str, An
     return str(env.get_template(template).render(common, jobs=jobs))
 
 
+def _staging(
+    env: Any, policy: Policy, staged: list[str], common: dict[str, Any], warnings: list[str]
+) -> str:
+    """Each stage's gates split over its gate jobs, so each gate is evaluated exactly once."""
+    by_stage: dict[str, list[str]] = {}
+    for context in staged:
+        if (m := _STAGED.match(context)) and CATALOG[m.group("base")][0] == "gate":
+            stage = _stage(m.group("stage"), common["stages"])
+            by_stage.setdefault(stage, []).append(str(CATALOG[m.group("base")][1]["kind"]))
+    gates: dict[str, dict[str, list[str]]] = {}
+    for stage, kinds in by_stage.items():
+        gates[stage] = gate_assignment(policy, stage, kinds)
+        if missing := unevaluated(policy, stage, gates[stage]):
+            warnings.append(
+                f"staging.yml evaluates no job for the {stage} gates {', '.join(missing)}: "
+                "require the check that produces their input (smoke-tests, k6-slo)"
+            )
+    return _workflow(env, "staging.yml.j2", staged, {**common, "gates": gates})
+
+
 def _job(env: Any, context: str, jid: str, build_id: str | None, common: dict[str, Any]) -> str:
     staged = _STAGED.match(context)
     base = staged.group("base") if staged and staged.group("base") in CATALOG else context
@@ -218,7 +271,18 @@ def _job(env: Any, context: str, jid: str, build_id: str | None, common: dict[st
         "build_id": build_id or "",
         "build_name": "build",
     }
+    if template == "gate":
+        values.update(_gate_values(env, common, stage, str(variables["kind"])))
     return str(env.get_template(f"jobs/{template}.yml.j2").render(values)).rstrip("\n") + "\n"
+
+
+def _gate_values(env: Any, common: dict[str, Any], stage: str, kind: str) -> dict[str, Any]:
+    gates = common.get("gates", {}).get(stage, {}).get(kind, [])
+    ci = ""
+    if "ci-checks" in gates:
+        sha = "${{ github.event.pull_request.head.sha || github.sha }}"
+        ci = str(env.get_template("ci_checks.yml.j2").render(common, sha=sha)).rstrip("\n")
+    return {"gates": gates, "only": only_flags(gates), "ci_checks": ci}
 
 
 def _stage(label: str, stages: list[str]) -> str:
@@ -237,8 +301,19 @@ def _release_train(env: Any, policy: Policy, common: dict[str, Any], warnings: l
             f"{cadence.timezone}: adjust release-train.yml (trainmaster train cut still checks "
             "the policy's calendar)"
         )
+    ci_step = env.get_template("ci_checks.yml.j2")
+
+    def render_ci_checks() -> str:
+        sha = "${{ needs.cut.outputs.commit }}"
+        return str(ci_step.render(common, sha=sha)).rstrip("\n")
+
+    path = stage_jobs(policy, render_ci_checks)
     return str(
         env.get_template("release-train.yml.j2").render(
-            common, cron=cadence.cron, cadence=f"the policy's cadence ({cadence.timezone})"
+            common,
+            cron=cadence.cron,
+            cadence=f"the policy's cadence ({cadence.timezone})",
+            path=path,
+            watch=watch_job(policy, path),
         )
     )

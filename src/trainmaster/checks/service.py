@@ -83,12 +83,19 @@ class Change:
 
 
 def write_generated(
-    policy: Policy, version: str, out: Path, policy_file: str, *, force: bool, dry_run: bool
+    policy: Policy,
+    version: str,
+    out: Path,
+    policy_file: str,
+    *,
+    force: bool,
+    dry_run: bool,
+    action: str | None = None,
 ) -> tuple[list[Change], tuple[str, ...]]:
     """Write each generated workflow unless it would overwrite a different file without force."""
     from trainmaster.checks.generate import generate
 
-    generation = generate(policy, version, policy_file)
+    generation = generate(policy, version, policy_file, action=action)
     changes = [_change(out, f, force=force, dry_run=dry_run) for f in generation.files]
     return changes, generation.warnings
 

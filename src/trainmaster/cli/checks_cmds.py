@@ -131,20 +131,25 @@ def _write_sarif(path: Path, findings: list[Finding]) -> None:
 Out = Annotated[Path, typer.Option("--out", help="Where to write the workflows.")]
 Force = Annotated[bool, typer.Option(help="Overwrite files that differ.")]
 Dry = Annotated[bool, typer.Option("--dry-run", help="Show, do not write.")]
+# pipeline (issue 14): the action every generated job installs trainmaster with
+Action = Annotated[
+    str | None,
+    typer.Option("--action", help="The trainmaster action, pinned: OWNER/REPO@<commit SHA>."),
+]
 
 
 @checks_app.command("generate")
 def generate(typer_ctx: typer.Context, out: Out = DEFAULT_WORKFLOWS, force: Force = False,
-             dry_run: Dry = False) -> None:  # fmt: skip
+             dry_run: Dry = False, action: Action = None) -> None:  # fmt: skip
     """Write CI, staging, release-train and preview-cleanup workflows named after the policy."""
     from trainmaster import __version__
     from trainmaster.checks.service import write_generated
 
     state = ctx(typer_ctx)
     try:
-        changes, warnings = write_generated(
-            state.policy, __version__, out, state.policy_path.name, force=force, dry_run=dry_run
-        )
+        changes, warnings = write_generated(state.policy, __version__, out,
+                                            state.policy_path.name, force=force,
+                                            dry_run=dry_run, action=action)  # fmt: skip
     except OSError as e:
         raise UsageError(f"{out}: cannot write the workflows: {e.strerror or e}") from e
     for warning in warnings:

@@ -233,6 +233,11 @@ def verify(
     verdicts = ", ".join(f"{gate}={verdict.value}" for gate, verdict in result.verdicts)
     done = f"{train} on {env}: {view.status.value} ({verdicts})"
     _show_outcome(state, result, done, as_json)
+    # pipeline (issue 14): the verdict per gate where the team looks, the job's step summary
+    rows = "".join(f"| {gate} | {verdict} |\n" for gate, verdict in view.gate_verdicts)
+    step_summary(
+        f"### {train} on {env}: {view.status.value}\n\n| gate | verdict |\n|---|---|\n{rows}"
+    )
     result.raise_for_verdict()
 
 

@@ -135,7 +135,7 @@ def _outside_a_train(session: Session, cause: Cause, base: Facts) -> Facts:
     watch's checkpoint row says what it rolled back from and what serves now."""
     from dataclasses import replace
 
-    from trainmaster.gates.watch_state import GateWatchRow
+    from trainmaster.store.models import GateWatchRow
 
     key = cause.payload.get("watch")
     if not isinstance(key, str):

@@ -94,9 +94,7 @@ def enqueue_many(session: Session, specs: list[JobSpec], now: datetime) -> int:
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
-    )
+    statement = insert(JobRow).on_conflict_do_nothing(index_elements=["key"]).returning(JobRow.id)
     # executemany with RETURNING: SQLAlchemy batches the rows into multi-row statements
     # ("insertmanyvalues") compiled once, on both databases
     return len(session.execute(statement, [_row(spec, now) for spec in specs]).all())

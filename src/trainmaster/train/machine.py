@@ -88,6 +88,18 @@ def _artifact(state: TrainState, event: RecordArtifact) -> Transition:
     )
 
 
+# A stage in one of these states runs the train's digest already (a failed one still runs it as
+# the preview colour: deploying it again would not change the verdict).
+DEPLOYED = frozenset(
+    {
+        StageStatus.VERIFYING,
+        StageStatus.AWAITING_APPROVAL,
+        StageStatus.PROMOTED,
+        StageStatus.FAILED,
+    }
+)
+
+
 def _deploy(state: TrainState, event: Deploy) -> Transition:
     rules = state.rule(event.stage)
     view = state.stage(event.stage)
@@ -95,10 +107,12 @@ def _deploy(state: TrainState, event: Deploy) -> Transition:
         raise UsageError(f"train {state.id} has no artifact digest; record one first")
     if view.status in BUSY:
         raise ConflictError(f"{event.stage} is {view.status.value}; let it finish (or resume it)")
-    if view.status is StageStatus.PROMOTED and view.digest == state.digest:
-        raise ConflictError(f"{event.stage} already runs {state.digest}")
     if (blocked := order_blocker(state, rules, event.actor, event.at)) is not None:
         raise Refused(blocked)
+    if view.digest == state.digest and view.status in DEPLOYED:
+        # pipeline (issue 14): a re-run deploy job finds its work done; deploying the running
+        # digest again would reset the stage's verdicts and approvals.
+        return Transition(state, (), "", {"already": True})
     new = StageView(
         name=event.stage,
         status=StageStatus.DEPLOYING,

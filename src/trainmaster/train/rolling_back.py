@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainmaster.errors import UsageError
-from trainmaster.gates.watch_state import GateWatchRow
-from trainmaster.store.models import StageRunRow
+from trainmaster.store.models import GateWatchRow, StageRunRow
 from trainmaster.train.engine import Outcome
 from trainmaster.train.known_good import History, StageRecord, WatchRecord, decide
 from trainmaster.train.live import target_for

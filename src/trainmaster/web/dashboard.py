@@ -9,32 +9,36 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from trainmaster.config.delivery import Signal, SignalKind
+from trainmaster.config.delivery import Signal, SignalKind, rate_interval
 from trainmaster.config.model import Policy
 from trainmaster.errors import TrainmasterError, UsageError
 from trainmaster.evidence.dashboards import chart_span
 from trainmaster.gates.burn import burn_windows
 from trainmaster.gates.port import Metrics, Series
-from trainmaster.gates.queries import Variables, fill
+from trainmaster.gates.queries import Scope, fill
 from trainmaster.web.svg import Chart, Line, breach_windows, draw
 
 MAX_POINTS = 240  # per line: enough for a 640 px chart, small enough for a quick query
 
 
-def stage_variables(policy: Policy, stage: str) -> Variables:
+def stage_variables(policy: Policy, stage: str) -> Scope:
     spec = policy.stages.get(stage)
     if spec is None:
         raise UsageError(f"no stage {stage!r}; known: {', '.join(policy.stages)}")
-    return Variables(service=spec.service, namespace=spec.namespace)
+    return Scope(service=spec.service, namespace=spec.namespace)
 
 
 PanelQueries = tuple[str, list[tuple[str, str]], float | None, bool]
 
 
-def panel_queries(name: str, signal: Signal, variables: Variables) -> list[PanelQueries]:
-    """(title, [(line label, PromQL)], threshold, all lines must breach) per chart."""
+def panel_queries(
+    name: str, signal: Signal, variables: Scope, scrape: timedelta = timedelta(seconds=15)
+) -> list[PanelQueries]:
+    """(title, [(line label, PromQL)], threshold, all lines must breach) per chart; the
+    queries filled as the gates fill them (`$rate_interval` from the policy's scrape interval)."""
     if signal.kind is SignalKind.MIGRATION:
         return []
+    rate = rate_interval(scrape, signal.step)
     if signal.kind is SignalKind.BURN_RATE:
         assert signal.errors_query and signal.total_query and signal.slo
         budget = 1 - signal.slo
@@ -43,8 +47,9 @@ def panel_queries(name: str, signal: Signal, variables: Variables) -> list[Panel
             lines = [
                 (
                     f"{_text(window)} window",
-                    f"({fill(signal.errors_query, variables, window, signal=name)}) / "
-                    f"({fill(signal.total_query, variables, window, signal=name)}) / {budget!r}",
+                    f"({fill(signal.errors_query, variables, window, signal=name, rate=rate)}) / "
+                    f"({fill(signal.total_query, variables, window, signal=name, rate=rate)}) / "
+                    f"{budget!r}",
                 )
                 for window in (row.long, row.short)
             ]
@@ -52,7 +57,7 @@ def panel_queries(name: str, signal: Signal, variables: Variables) -> list[Panel
             charts.append((title, lines, float(row.factor), True))
         return charts
     assert signal.query is not None
-    query = fill(signal.query, variables, signal.window, signal=name)
+    query = fill(signal.query, variables, signal.window, signal=name, rate=rate)
     return [(name, [(name, query)], signal.threshold, False)]
 
 
@@ -72,7 +77,8 @@ def dashboard(policy: Policy, metrics: Metrics, stage: str, now: datetime) -> di
     step = max(span.step, (end - start) / MAX_POINTS)
     panels = []
     for name, signal in sorted(policy.signals.items()):
-        for title, lines, threshold, all_lines in panel_queries(name, signal, variables):
+        scrape = policy.metrics.scrape_interval
+        for title, lines, threshold, all_lines in panel_queries(name, signal, variables, scrape):
             drawn, problem = _lines(metrics, lines, start, end, step)
             chart = Chart(
                 title=title,

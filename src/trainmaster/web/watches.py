@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 
 from trainmaster.audit.log import append_event
 from trainmaster.errors import ConflictError, UsageError
-from trainmaster.gates.watch_state import RUNNING, GateWatchRow
+from trainmaster.gates.watch_state import RUNNING
+from trainmaster.store.models import GateWatchRow
 from trainmaster.web.settings import Site
 
 ACTION = "gate.override"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.emulators.github import routes_checks as checks
 from tests.emulators.github import routes_environments as env
 from tests.emulators.github import routes_forge as forge
 from tests.emulators.github import routes_governance as gov
@@ -45,5 +46,6 @@ ROUTES = [
     ("GET", rf"{R}/installation", forge.installation),
     ("GET", r"/orgs/(?P<org>[^/]+)/installation", forge.installation),
     ("POST", r"/app/installations/(?P<id>\d+)/access_tokens", forge.access_token),
+    ("GET", rf"{R}/commits/(?P<ref>[^/]+)/check-runs", checks.list_for_ref),
     ("GET", R, gov.get_repo),
 ]

@@ -70,6 +70,7 @@ class State:
     assets: dict[int, dict[str, Any]] = field(default_factory=dict)  # asset id -> asset
     asset_data: dict[int, bytes] = field(default_factory=dict)
     pulls: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
+    check_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo -> runs
     app_auth: AppInstallation | None = None
     oauth: Any = None  # tests.emulators.github.oauth.OAuth: user tokens -> logins
     tokens: set[str] = field(default_factory=set)
@@ -82,6 +83,12 @@ class State:
         repo = Repo(full_name, next(self.ids), default_branch, {default_branch})
         self.repos[full_name] = repo
         return repo
+
+    def add_check_run(
+        self, repo: str, sha: str, name: str, status: str = "completed", conclusion: str = "success"
+    ) -> None:
+        run = {"id": next(self.ids), "sha": sha, "name": name, "status": status}
+        self.check_runs.setdefault(repo, []).append(run | {"conclusion": conclusion})
 
     def add_team(self, org: str, slug: str) -> dict[str, Any]:
         team = {"id": next(self.ids), "slug": slug, "name": slug, "org": org}
