@@ -72,12 +72,19 @@ class Workers:
         self.root, self.store_url = root, store_url
         self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, count: int = 2) -> None:
+    def start(self, count: int = 2, *, with_server: bool = False) -> None:
+        """`count` replicas: `trainmaster worker`s, the first a `trainmaster serve` if asked."""
         env = {**os.environ, "TRAINMASTER_STORE_URL": self.store_url, "PYTHONUNBUFFERED": "1"}
         for n in range(count):
-            log = (self.root / f"worker{n}.log").open("wb")
+            command = ["worker"]
+            if with_server and n == 0:
+                from tests.servers import free_port
+
+                self.port = free_port()
+                command = ["serve", "--port", str(self.port)]
+            log = (self.root / f"replica{n}.log").open("wb")
             self.processes.append(subprocess.Popen(
-                [sys.executable, "-m", "trainmaster", "worker"], cwd=self.root, env=env,
+                [sys.executable, "-m", "trainmaster", *command], cwd=self.root, env=env,
                 stdout=log, stderr=subprocess.STDOUT))  # fmt: skip
 
     def by_pid(self, pid: int) -> subprocess.Popen[bytes]:
@@ -201,7 +208,7 @@ def test_a_killed_replicas_watch_is_taken_over_and_decided_the_same(
 
 @pytest.mark.slow
 @pytest.mark.postgres
-def test_the_train_is_cut_at_its_instant_once_by_two_replicas(
+def test_the_train_is_cut_at_its_instant_once_by_the_server_and_a_replica(
     tmp_path: Path, postgres_url: str, workers: Workers
 ) -> None:
     make_repo(tmp_path, COMMITS)
@@ -209,7 +216,7 @@ def test_the_train_is_cut_at_its_instant_once_by_two_replicas(
     cron = f"{instant.minute} {instant.hour} * * *"
     write_policy(tmp_path, tmp_path / "none", "http://127.0.0.1:1", "  cut: true", cron)
     store = open_store(postgres_url, tmp_path, upgrade=True)
-    workers.start(2)
+    workers.start(2, with_server=True)
     key = f"train.cut@{instant.strftime('%Y-%m-%dT%H:%M:%SZ')}"
     planned = wait_for("the cut to be planned", lambda: [j for j in jobs(store) if j.key == key])[0]
     assert planned.status is JobStatus.SCHEDULED and planned.run_at == instant
@@ -224,4 +231,8 @@ def test_the_train_is_cut_at_its_instant_once_by_two_replicas(
         env={**os.environ, "TRAINMASTER_STORE_URL": postgres_url}, capture_output=True,
         check=True).stdout)  # fmt: skip
     assert [r["key"] for r in listed].count(key) == 1
+    import httpx
+
+    ready = httpx.get(f"http://127.0.0.1:{workers.port}/readyz", timeout=5, trust_env=False)
+    assert ready.status_code == 200 and ready.json()["jobs"] is True  # the server runs jobs too
     store.dispose()

@@ -3,6 +3,7 @@ API tokens for automation). Parse → web package → print."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
@@ -52,6 +53,9 @@ def serve(
     public_url: Annotated[
         str | None, typer.Option("--public-url", help="URL people reach (OAuth callback).")
     ] = None,
+    jobs: Annotated[
+        bool, typer.Option("--jobs/--no-jobs", help="Run the durable jobs in this process too.")
+    ] = True,
 ) -> None:
     """Serve the board, trains, golden signals, audit log and previews, with approve, promote,
     rollback and abort behind GitHub sign-in (docs/architecture.md, "web")."""
@@ -62,14 +66,31 @@ def serve(
     state = ctx(typer_ctx)
     site = site_for(state)
     site.public_url = public_url or ""
+    stop_jobs = _start_jobs(state, site) if jobs else None
     console(stderr=True).print(f"trainmaster serving on http://{host}:{port}", markup=False)
-    uvicorn.run(
-        create_app(site),
-        host=host,
-        port=port,
-        log_level="warning",
-        timeout_graceful_shutdown=2,
-    )
+    try:
+        uvicorn.run(
+            create_app(site),
+            host=host,
+            port=port,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+    finally:
+        if stop_jobs is not None:
+            stop_jobs()  # drain: running jobs finish, or their leases lapse to another replica
+
+
+def _start_jobs(state: Context, site: Site) -> Callable[[], None]:
+    """The job runner (issue 19) on a thread of this process; /readyz and /jobs read it."""
+    from pathlib import Path
+
+    from trainmaster.jobs.wiring import run_in_background, runner_for
+
+    base = state.policy_path.resolve().parent
+    runner = runner_for(state.policy, state.store(), base, Path.cwd())
+    site.cache["runner"] = runner
+    return run_in_background(runner)
 
 
 @token_app.command("create")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,21 @@ def runner_for(policy: Policy, store: Store, base_dir: Path, repo_path: Path) ->
     work = work_for(policy, store, base_dir, repo_path)
     lease = policy.automation.lease.total_seconds()
     return Runner(store, handlers(work), planner=planner_for(policy, store), lease=lease)
+
+
+def run_in_background(runner: Runner, drain_timeout: float = 30.0) -> Callable[[], None]:
+    """Run on a daemon thread (beside a web server that owns the signals); returns the
+    function that stops it: no new claims, running jobs finish (up to `drain_timeout`)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), name="jobs", daemon=True)
+    thread.start()
+
+    def drain() -> None:
+        stop.set()
+        runner.drain(drain_timeout)
+        thread.join(drain_timeout)
+
+    return drain
 
 
 def run_until_signalled(runner: Runner, drain_timeout: float = 30.0) -> None:

@@ -31,7 +31,7 @@ CSP = (
 
 def create_app(site: Site) -> FastAPI:
     from trainmaster import __version__
-    from trainmaster.web import api, live, pages, signin
+    from trainmaster.web import api, jobs_page, live, ops, pages, signin
 
     app = FastAPI(
         title="trainmaster",
@@ -48,6 +48,8 @@ def create_app(site: Site) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (signin, pages, live, api):
         app.include_router(module.router)
+    for router in (jobs_page.pages, jobs_page.api, ops.router):  # issue 19
+        app.include_router(router)
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(TrainmasterError, _trainmaster_error)
     app.add_exception_handler(SignInRequired, _sign_in)
@@ -73,7 +75,9 @@ def _headers(csp: str) -> Callable[[Request, Any], Awaitable[Response]]:
         response.headers["x-content-type-options"] = "nosniff"
         response.headers["referrer-policy"] = "same-origin"
         response.headers["x-frame-options"] = "DENY"
-        if request.url.path not in ("/healthz",) and not request.url.path.startswith("/static"):
+        if request.url.path not in ("/healthz", "/readyz") and not request.url.path.startswith(
+            "/static"
+        ):
             response.headers.setdefault("cache-control", "no-store")
         return response
 
