@@ -34,6 +34,9 @@ def handlers(work: Work) -> dict[str, Handler]:
         "train.stage": lambda ctx: _with(work, ctx, deploy_stages),
         "gate.watch": lambda ctx: _with(work, ctx, watch_stage),
         "approval.remind": lambda ctx: _with(work, ctx, remind),
+        "preview.sweep": lambda ctx: _with(work, ctx, sweep_previews),
+        "governance.drift": lambda ctx: _with(work, ctx, check_drift),
+        "evidence.build": lambda ctx: _with(work, ctx, build_evidence),
         "notify.deliver": lambda ctx: _with(work, ctx, _deliver),  # notify (issue 20)
     }
 
@@ -208,3 +211,35 @@ def remind(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
                               "waiting_for": described["waiting_for"],
                               "reminder": ctx.job.payload.get("n")})  # fmt: skip
     return {"reminded": described["waiting_for"]}
+
+
+def sweep_previews(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """Delete the preview environments that expired or whose pull request closed (the same
+    rules as `preview sweep`: a forge failure deletes nothing)."""
+    from trainmaster.rollout.preview_use_cases import SweepInput, preview_sweep
+
+    request = SweepInput(actor(backends), reason="scheduled TTL sweep")
+    result = preview_sweep(backends, request)
+    return {"deleted": list(result.deleted), "checked": len(result.plan)}
+
+
+def check_drift(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """The nightly `drift`: GitHub compared with the policy; a difference is audited (and so
+    notified) as `governance.drift`; a GitHub failure retries."""
+    from trainmaster.governance.use_cases import Selection, drift_governance
+
+    plan = drift_governance(backends, Selection(), actor(backends))
+    error = plan.error()
+    if error is not None:
+        raise error
+    return {"drifted": list(plan.drifted), "repos": len(plan.plans)}
+
+
+def build_evidence(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    """The train's evidence bundle once it ended, signed with the policy's key (unsigned, with
+    a notice, when the policy has none)."""
+    from trainmaster.evidence.use_cases import BuildInput, build_bundle
+
+    train = str(ctx.job.payload["train"])
+    result = build_bundle(backends, BuildInput(actor(backends), train, reason="train ended"))
+    return {"bundle": str(result.bundle.path), "sha256": result.bundle.sha256}
