@@ -8,6 +8,7 @@ Real parts: PostgreSQL, Prometheus (backfilled around now), git, the Kubernetes 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -31,6 +32,7 @@ from trainmaster.audit import AuditLog
 from trainmaster.config import Policy, load_policy
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.jobs.model import Job, JobStatus
+from trainmaster.rollout.backends import target_for
 from trainmaster.store import Store, open_store
 from trainmaster.store.jobs import listing
 from trainmaster.train.rules import train_path
@@ -39,12 +41,13 @@ from trainmaster.train.service import TrainService
 LEASE = 3
 
 
-@pytest.fixture(scope="module")
-def live_prometheus() -> Iterator[str]:
-    """Healthy `maestro` traffic from an hour ago to a quarter of an hour from now."""
+@contextlib.contextmanager
+def live_prometheus(prod_hash: str) -> Iterator[str]:
+    """Healthy `maestro` traffic from an hour ago to a quarter of an hour from now, its pods
+    named as the serving ReplicaSet's (kube-prometheus labels series with the pod)."""
     now = time.time()
     samples = Samples()
-    record(samples, Traffic("maestro"), now - 3600, now + 900)
+    record(samples, Traffic("maestro", pod_hash=prod_hash), now - 3600, now + 900)
     record(samples, Traffic("maestro", namespace="maestro-staging"), now - 3600, now + 900)
     with prometheus_with(samples) as url:
         yield url
@@ -95,6 +98,12 @@ class Workers:
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
+
+
+@pytest.fixture
+def stack() -> Iterator[contextlib.ExitStack]:
+    with contextlib.ExitStack() as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -171,19 +180,25 @@ def promote_to_prod(policy: Policy, store: Store, repo: Path, base: Path) -> str
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_killed_replicas_watch_is_taken_over_and_decided_the_same(
+    stack: contextlib.ExitStack,
     tmp_path: Path,
     postgres_url: str,
     k8s: Cluster,
-    live_prometheus: str,
     workers: Workers,
 ) -> None:
     k8s.rollout("maestro-staging", image=GOOD, auto=True)
     k8s.rollout("maestro", image=GOOD)
     repo = make_repo(tmp_path, COMMITS)
-    path = write_policy(tmp_path, k8s.kubeconfig, live_prometheus, "  watch: true", "0 18 * * 4")
+    path = write_policy(
+        tmp_path, k8s.kubeconfig, "http://127.0.0.1:1", "  watch: true", "0 18 * * 4"
+    )
     policy = load_policy(path)
     store = open_store(postgres_url, tmp_path, upgrade=True)
     train = promote_to_prod(policy, store, repo, tmp_path)
+    serving = ArgoRolloutsCluster.from_policy(policy, tmp_path).status(target_for(policy, "prod"))
+    assert serving.stable == NEXT and serving.active_hash
+    prometheus = stack.enter_context(live_prometheus(serving.active_hash))
+    write_policy(tmp_path, k8s.kubeconfig, prometheus, "  watch: true", "0 18 * * 4")
     workers.start(2)
     held, killed = freeze_a_replica_mid_tick(store, workers)
     killed.send_signal(signal.SIGKILL)  # frozen while holding a tick's lease, now gone
