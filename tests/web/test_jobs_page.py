@@ -93,10 +93,22 @@ def test_readyz_names_what_is_not_ready(client: TestClient, site: Site) -> None:
 
 
 def test_metrics_need_sign_in_and_count_the_queue(client: TestClient, site: Site) -> None:
+    from trainmaster.store.models import GateResultRow
+
     seed_jobs(site)
+    with site.store.transaction() as s:
+        for gate, verdict in (
+            ("p95-latency", "fail"),
+            ("error-rate", "pass"),
+            ("saturation", "pass"),
+        ):
+            s.add(GateResultRow(train_id=None, stage="prod", digest=None, gate=gate,
+                                verdict=verdict, evidence="{}", evaluated_at=NOW))  # fmt: skip
     assert client.get("/metrics").status_code == 401
     sign_in(client, site, "captain")
     text = client.get("/metrics").text
     assert 'trainmaster_job_queue{status="dead"} 1.0' in text
     assert 'trainmaster_job_queue{status="scheduled"} 1.0' in text
     assert "trainmaster_job_lag_seconds_bucket" in text
+    assert 'trainmaster_gate_evaluations{verdict="fail"} 1.0' in text
+    assert 'trainmaster_gate_evaluations{verdict="pass"} 2.0' in text

@@ -28,6 +28,12 @@ QUEUE = Gauge(
     ["status"],
     registry=REGISTRY,
 )
+GATES = Gauge(
+    "trainmaster_gate_evaluations",
+    "Gate evaluations on record, by verdict (pass, fail, inconclusive).",
+    ["verdict"],
+    registry=REGISTRY,
+)
 OVERDUE = Gauge(
     "trainmaster_jobs_overdue_seconds",
     "How late the most overdue due job is (0 when none waits).",
@@ -41,11 +47,14 @@ def observe_store(store: Store) -> None:
     from datetime import UTC, datetime
 
     from trainmaster.jobs.model import JobStatus
-    from trainmaster.store.jobs import counts, lag_seconds
+    from trainmaster.store.jobs import counts, gate_verdicts, lag_seconds
 
     with store.transaction() as session:
         found = counts(session)
         overdue = lag_seconds(session, datetime.now(UTC))
+        verdicts = gate_verdicts(session)
+    for verdict in ("pass", "fail", "inconclusive"):
+        GATES.labels(verdict).set(verdicts.get(verdict, 0))
     for status in JobStatus:
         QUEUE.labels(status.value).set(found.get(status.value, 0))
     OVERDUE.set(overdue)

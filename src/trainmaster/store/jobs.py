@@ -279,3 +279,14 @@ def train_snapshots(session: Session, since: datetime) -> list[TrainSnapshot]:
         )
         for t in trains
     ]
+
+
+def gate_verdicts(session: Session) -> dict[str, int]:
+    """Gate evaluations on record, by verdict (every `gate run`, verification and watch tick
+    writes one row per gate): what the server's /metrics reports as gate evaluations."""
+    from trainmaster.store.models import GateResultRow
+
+    rows = session.execute(
+        select(GateResultRow.verdict, func.count()).group_by(GateResultRow.verdict)
+    )
+    return {verdict: int(n) for verdict, n in rows}
