@@ -123,3 +123,15 @@ def test_a_5000_digit_number_is_a_finding_on_its_line() -> None:
     [finding] = findings
     assert (finding.line, finding.rule) == (4, "workflow-invalid")
     assert "number too long" in finding.message
+
+
+def test_remote_reusable_workflows_count_toward_the_20() -> None:
+    calls = "".join(
+        f"  j{i}:\n    uses: octo/w{i}/.github/workflows/x.yml@v1\n"
+        for i in range(MAX_UNIQUE_CALLED + 1)
+    )
+    top = workflow(".github/workflows/top.yml", f"on: pull_request\njobs:\n{calls}")
+    prediction = predict({".github/workflows/top.yml": top})
+    [finding] = prediction.findings
+    assert f"more than {MAX_UNIQUE_CALLED} unique reusable workflows" in finding.message
+    assert len(prediction.checks) == MAX_UNIQUE_CALLED

@@ -256,6 +256,15 @@ class _Walker:
         target = local_target(job.uses)
         unique = self.called.setdefault(scope.top, set())
         unique.add(target or job.uses.split("@", maxsplit=1)[0])
+        too_many = (
+            f"{scope.top} calls more than {MAX_UNIQUE_CALLED} unique reusable workflows; "
+            "GitHub rejects the run"
+        )
+        if len(unique) > MAX_UNIQUE_CALLED:  # remote ones count too
+            self.findings.append(
+                _invalid(workflow.path, job.uses_line, f"jobs.{job.id}: {too_many}")
+            )
+            return
         if target is None:
             self.report(
                 workflow,
@@ -268,11 +277,6 @@ class _Walker:
             return
         called = self.workflows.get(target)
         problem = _call_problem(target, called, scope.files)
-        if len(unique) > MAX_UNIQUE_CALLED:
-            problem = (
-                f"{scope.top} calls more than {MAX_UNIQUE_CALLED} unique reusable workflows; "
-                "GitHub rejects the run"
-            )
         if problem or called is None:
             self.findings.append(
                 _invalid(workflow.path, job.uses_line, f"jobs.{job.id}: {problem}")
