@@ -151,7 +151,7 @@ def sign_in(client: TestClient, site: Site, login: str) -> str:
     """Put a valid session cookie for `login` in the client; return its CSRF token."""
     sessions: Sessions = client.app.state.sessions  # type: ignore[attr-defined]
     value, session = sessions.issue(Person(login, "", roles_of(site.policy, login)))
-    client.cookies.set(COOKIE, value)
+    client.cookies.set(COOKIE, value, domain="testserver.local")  # as the server would set it
     return session.csrf
 
 

@@ -22,6 +22,7 @@ from trainmaster.web.settings import OAuthApp, Site
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)]
 TRAIN = "v1.1.0"
+OLD = "sha256:" + "0" * 64  # what prod ran before: no release there has a known-good watch yet
 STEPS = [  # (who, verb, stage, reason): the same through the browser and through the CLI
     ("alice", "approve", "prod", "alice: dashboards look fine"),
     ("carol", "approve", "prod", "carol: canary numbers are fine"),
@@ -67,8 +68,9 @@ def sign_in_as(page: Any, url: str, github: GitHubEmulator, login: str) -> None:
     assert login in page.locator("header .who").inner_text()
 
 
-def act(page: Any, url: str, verb: str, stage: str, reason: str) -> None:
-    page.goto(f"{url}/trains/{TRAIN}")
+def act(page: Any, url: str, verb: str, stage: str, reason: str, keep: bool = False) -> None:
+    if not keep:  # keep: the page is open with other fields already filled
+        page.goto(f"{url}/trains/{TRAIN}")
     page.fill(f"#{verb}-{stage}", reason)
     with page.expect_navigation():
         page.click(f"form:has(#{verb}-{stage}) button")
@@ -110,7 +112,12 @@ def test_the_story_in_a_browser(
                 assert shaded is not None and shaded["width"] > 10 and shaded["height"] > 50
                 assert p95.locator("line.threshold").count() == 1
                 check_page(page, "dashboard")
-            act(page, url, verb, stage, reason)
+            if verb == "rollback":
+                page.goto(f"{url}/trains/{TRAIN}")
+                page.fill(f"#rollback-to-{stage}", OLD)
+                act(page, url, verb, stage, reason, keep=True)
+            else:
+                act(page, url, verb, stage, reason)
             if who == "captain":
                 alert = page.locator(".refusal").inner_text()
                 assert "approval.exclude_author" in alert, alert
@@ -153,7 +160,7 @@ def cli_path_events(cli, site: Site) -> list[tuple[str, str, str, str]]:  # type
     start = tail(site)
     for who, verb, stage, reason in STEPS:
         if verb == "rollback":
-            args = ["rollback", "--env", stage, "--train", second, "--reason", reason]
+            args = ["rollback", "--env", stage, "--train", second, "--reason", reason, "--to", OLD]
         else:
             args = [verb, second, "--env", stage, "--reason", reason]
         cli("--actor", who, *args)

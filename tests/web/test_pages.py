@@ -163,3 +163,13 @@ def test_two_approvals_then_the_author_is_refused_then_promote(
         ("authz.refused", "captain"),
         ("promote", "bob"),
     ]
+
+
+def test_sign_out_needs_the_csrf_token_and_ends_the_session(client: TestClient, site: Site) -> None:
+    csrf = sign_in(client, site, "alice")
+    assert client.post("/signout", data={"csrf": "forged"}).status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 200
+    out = client.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert (out.status_code, out.headers["location"]) == (303, "/signin")
+    assert 'tm_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    assert client.get("/", follow_redirects=False).status_code == 303

@@ -220,3 +220,22 @@ def test_the_session_secret_is_made_once_and_kept_private(
     monkeypatch.setenv(SECRET_ENV, "short")
     with pytest.raises(UsageError, match="at least 32 characters"):
         session_secret(tmp_path / "other")
+
+
+def test_every_open_page_shares_one_read_of_the_chains_tail() -> None:
+    import asyncio
+
+    from trainmaster.web.live import Tail
+
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return 41 + len(reads)
+
+    async def many() -> list[int]:
+        tail = Tail(read, every=60.0)
+        return list(await asyncio.gather(*(tail.latest() for _ in range(50))))
+
+    assert asyncio.run(many()) == [42] * 50
+    assert len(reads) == 1

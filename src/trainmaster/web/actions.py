@@ -28,12 +28,15 @@ class Request:
     train: str
     stage: str
     reason: str
+    to_digest: str = ""  # rollback: pin this digest (default: the stage's last known good)
 
     def __post_init__(self) -> None:
         if self.verb not in VERBS:
             raise UsageError(f"unknown action {self.verb!r}; known: {', '.join(VERBS)}")
         if len(self.reason) > MAX_REASON:
             raise UsageError(f"reason: at most {MAX_REASON} characters, got {len(self.reason)}")
+        if len(self.to_digest) > 200:
+            raise UsageError("to: a digest is at most 200 characters")
         if not self.train or len(self.train) > 64 or not self.train.isprintable():
             raise UsageError("train: 1 to 64 printable characters")
 
@@ -50,8 +53,9 @@ def act(site: Site, r: Request) -> dict[str, Any]:
             backends, use_cases.PromoteInput(r.actor, r.train, r.stage, r.reason)
         )
     elif r.verb == "rollback":
+        to = r.to_digest.strip() or None
         done = use_cases.rollback(
-            backends, use_cases.RollbackInput(r.actor, r.stage, r.reason, train=r.train)
+            backends, use_cases.RollbackInput(r.actor, r.stage, r.reason, to, train=r.train)
         )
     else:
         done = use_cases.abort(backends, use_cases.AbortInput(r.actor, r.train, r.reason))

@@ -29,6 +29,9 @@ Caller = Annotated[Person, Depends(api_person)]
 class ActionBody(BaseModel):
     stage: str = Field("", max_length=64, description="Stage (approve, promote, rollback).")
     reason: str = Field(..., max_length=actions.MAX_REASON, description="Why (audited).")
+    to_digest: str = Field(
+        "", max_length=200, description="Rollback: the digest to pin (default: last known good)."
+    )
 
 
 @router.get("/openapi.json", include_in_schema=False)
@@ -137,5 +140,7 @@ def abort_watch(request: Request, person: Caller, body: WatchAbortBody) -> dict[
 def _act(
     request: Request, person: Person, verb: str, train: str, body: ActionBody
 ) -> dict[str, Any]:
-    ask = actions.Request(person.login, verb, train, body.stage, body.reason.strip())
+    ask = actions.Request(
+        person.login, verb, train, body.stage, body.reason.strip(), body.to_digest
+    )
     return actions.act(site_of(request), ask)

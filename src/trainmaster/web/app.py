@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from trainmaster.errors import TrainmasterError
+from trainmaster.web.audit_view import latest_seq
 from trainmaster.web.auth import SignInRequired
 from trainmaster.web.problems import Problem, from_error, problem_response
 from trainmaster.web.render import render
@@ -41,6 +42,7 @@ def create_app(site: Site) -> FastAPI:
         redoc_url=None,
     )
     app.state.site = site
+    app.state.tail = live.Tail(lambda: latest_seq(site.store))
     app.state.sessions = Sessions(
         site.secret, int(site.session_hours * 3600), lambda: site.now().timestamp()
     )

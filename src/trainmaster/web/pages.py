@@ -74,11 +74,12 @@ def act(
     csrf: Annotated[str, Form()] = "",
     stage: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=actions.MAX_REASON)] = "",
+    to: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     check_csrf(session, csrf)
     if verb not in actions.VERBS:
         raise Problem(404, "not found", f"no action {verb!r}")
-    ask = actions.Request(session.person.login, verb, train, stage, reason.strip())
+    ask = actions.Request(session.person.login, verb, train, stage, reason.strip(), to)
     try:
         actions.act(site_of(request), ask)
     except Refused as e:
