@@ -185,6 +185,8 @@ def test_after_a_crash_the_next_supervisor_stops_the_orphans_and_sigterm_stops_a
     assert not pid_alive(orphan)
     info = read_info(tmp_path)
     assert info is not None and info.pid != crashed.pid
+    log = info_path(tmp_path).with_name("supervisor.log")
+    assert (log.stat().st_mode & 0o777) == 0o600  # its output may name paths and secrets' uses
     assert cli("rollout", "deploy", V2, "--stage", "prod", "--reason", "ship it").code == 0
     again = trainmaster(tmp_path, "local", "serve", "--detach")
     assert again.returncode == 0 and "already running" in again.stdout

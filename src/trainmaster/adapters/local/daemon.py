@@ -34,7 +34,9 @@ def start_detached(policy_path: Path, base_dir: Path, timeout: float = 30.0) -> 
     log = log_path(base_dir)
     log.parent.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "trainmaster", "--policy", str(policy_path), "local", "serve"]
-    with log.open("ab") as out:
+    # 0600: the supervisor's log may name the workspace's paths and its releases' output
+    descriptor = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "ab") as out:
         child = subprocess.Popen(
             argv,
             cwd=base_dir,
