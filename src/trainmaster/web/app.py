@@ -32,7 +32,7 @@ CSP = (
 
 def create_app(site: Site) -> FastAPI:
     from trainmaster import __version__
-    from trainmaster.web import api, jobs_page, live, ops, pages, signin
+    from trainmaster.web import api, jobs_page, live, ops, pages, signin, webhooks
 
     app = FastAPI(
         title="trainmaster",
@@ -52,6 +52,7 @@ def create_app(site: Site) -> FastAPI:
         app.include_router(module.router)
     for router in (jobs_page.pages, jobs_page.api, ops.router):  # issue 19
         app.include_router(router)
+    app.include_router(webhooks.router)  # issue 18: signed, not signed in
     app.add_exception_handler(Problem, _problem)
     app.add_exception_handler(TrainmasterError, _trainmaster_error)
     app.add_exception_handler(SignInRequired, _sign_in)

@@ -6,6 +6,7 @@ from tests.emulators.github import routes_checks as checks
 from tests.emulators.github import routes_environments as env
 from tests.emulators.github import routes_forge as forge
 from tests.emulators.github import routes_governance as gov
+from tests.emulators.github import routes_protection as protection
 
 R = gov.R
 E = rf"{R}/environments/(?P<env>[^/]+)"
@@ -47,5 +48,6 @@ ROUTES = [
     ("GET", r"/orgs/(?P<org>[^/]+)/installation", forge.installation),
     ("POST", r"/app/installations/(?P<id>\d+)/access_tokens", forge.access_token),
     ("GET", rf"{R}/commits/(?P<ref>[^/]+)/check-runs", checks.list_for_ref),
+    ("POST", rf"{R}/actions/runs/(?P<run_id>\d+)/deployment_protection_rule", protection.review),
     ("GET", R, gov.get_repo),
 ]

@@ -71,6 +71,10 @@ class State:
     asset_data: dict[int, bytes] = field(default_factory=dict)
     pulls: dict[str, dict[int, dict[str, Any]]] = field(default_factory=dict)
     check_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # repo -> runs
+    # custom deployment protection rules (issue 18): (repo, run id) -> environments waiting,
+    # and the answers the App gave, in order
+    waiting_runs: dict[tuple[str, int], set[str]] = field(default_factory=dict)
+    protection_answers: list[dict[str, Any]] = field(default_factory=list)
     app_auth: AppInstallation | None = None
     oauth: Any = None  # tests.emulators.github.oauth.OAuth: user tokens -> logins
     tokens: set[str] = field(default_factory=set)
@@ -89,6 +93,10 @@ class State:
     ) -> None:
         run = {"id": next(self.ids), "sha": sha, "name": name, "status": status}
         self.check_runs.setdefault(repo, []).append(run | {"conclusion": conclusion})
+
+    def add_waiting_run(self, repo: str, run_id: int, environment: str) -> None:
+        """A workflow run whose job targets `environment`, held for the App's protection rule."""
+        self.waiting_runs.setdefault((repo, run_id), set()).add(environment)
 
     def add_team(self, org: str, slug: str) -> dict[str, Any]:
         team = {"id": next(self.ids), "slug": slug, "name": slug, "org": org}
