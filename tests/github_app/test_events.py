@@ -24,9 +24,9 @@ from trainmaster.wiring import App
 
 
 class Hub:
-    def __init__(self, store: Store, tmp_path: Path, k8s: Cluster, clock: Clock) -> None:
+    def __init__(self, store: Store, tmp_path: Path, cluster: Cluster, clock: Clock) -> None:
         self.store, self.clock = store, clock
-        self.policy = make_policy(tmp_path, kubeconfig=str(k8s.kubeconfig))
+        self.policy = make_policy(tmp_path, kubeconfig=str(cluster.kubeconfig))
         self.cluster = ArgoRolloutsCluster.from_policy(self.policy, tmp_path)
         self.base = tmp_path
         self.runner = Runner(store, handlers(Work(self.app)), clock=clock)
