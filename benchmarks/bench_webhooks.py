@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
 from tests.github_app.conftest import SECRET, example, signed
 from tests.servers import free_port, postgres_server
 from tests.train.fakes import make_repo
+
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.store import open_store
 
@@ -50,9 +50,7 @@ def server(kind: str) -> Iterator[str]:
         path = Path(tmp)
         make_repo(path, ["feat: one (#1)"])
         text = seed_policy_text("acme", "maestro").replace("  forge: github", "  forge: none")
-        (path / "trainmaster.yaml").write_text(
-            text.replace("sqlite:///.trainmaster/state.db", url)
-        )
+        (path / "trainmaster.yaml").write_text(text.replace("sqlite:///.trainmaster/state.db", url))
         open_store(url, path, upgrade=True).dispose()
         env = {**os.environ, "TRAINMASTER_SESSION_SECRET": "x" * 40,
                "GITHUB_WEBHOOK_SECRET": SECRET}  # fmt: skip

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from trainmaster.github_app.intake import HANDLED
 from trainmaster.github_app.manifest import PERMISSIONS
 
