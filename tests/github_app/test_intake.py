@@ -175,3 +175,27 @@ def test_the_secret_may_come_from_a_file(
     reply = deliver(hooks, "pull_request", example("pull_request", "opened"))
     assert reply.status_code == 202
     assert len(stored(store)) == 1
+
+
+def test_another_installation_than_the_policys_is_ignored(
+    store: Store, tmp_path: Any, clock: Any, webhook_env: None
+) -> None:
+    from tests.github_app.conftest import client_for, make_policy
+    from trainmaster.config.repository import AppAuth
+    from trainmaster.wiring import App
+
+    policy = make_policy(tmp_path)
+    auth = AppAuth(app_id=1, private_key_path="key.pem", installation_id=77)
+    policy = policy.model_copy(update={"github": policy.github.model_copy(update={"auth": auth})})
+    for client in client_for(App(policy, tmp_path, store=store, clock=clock), clock):
+        payload = example("pull_request", "opened")
+        payload["installation"]["id"] = 78
+        deliver(client, "pull_request", payload, "d-78")
+        payload["installation"]["id"] = 77
+        deliver(client, "pull_request", payload, "d-77")
+    outcomes = {d.delivery: d.outcome for d in stored(store)}
+    assert outcomes == {
+        "d-78": "ignored: installation 78 is not the policy's (77)",
+        "d-77": "queued",
+    }
+    assert jobs(store) == ["github.webhook@d-77"]

@@ -116,7 +116,9 @@ def _moment(text: Any) -> datetime | None:
         return None
 
 
-def why_ignored(policy: Policy, event: str, action: str, repository: str) -> str | None:
+def why_ignored(
+    policy: Policy, event: str, action: str, repository: str, installation: int | None = None
+) -> str | None:
     if event not in HANDLED:
         return f"ignored: trainmaster does not act on {event}"
     actions = HANDLED[event]
@@ -124,6 +126,9 @@ def why_ignored(policy: Policy, event: str, action: str, repository: str) -> str
         return f"ignored: trainmaster does not act on {event}.{action}"
     if not managed(policy, repository):
         return f"ignored: repository {repository or '(none)'} is not managed by the policy"
+    expected = getattr(policy.github.auth, "installation_id", None)
+    if expected is not None and installation != expected:
+        return f"ignored: installation {installation} is not the policy's ({expected})"
     return None
 
 
@@ -134,14 +139,15 @@ def receive(
     delivery, event, payload = read(headers, body)
     action = str(payload.get("action") or "")
     repository = repository_of(payload)
-    ignored = why_ignored(policy, event, action, repository)
     installation = payload.get("installation")
+    installation_id = installation.get("id") if isinstance(installation, dict) else None
+    if not isinstance(installation_id, int) or not 0 < installation_id < 2**63:
+        installation_id = None
+    ignored = why_ignored(policy, event, action, repository, installation_id)
     subject, happened_at = subject_of(event, payload)
     row = deliveries.Delivery(
-        delivery, event, action[:64],
-        installation.get("id") if isinstance(installation, dict) else None,
-        repository[:255], subject[:128], happened_at, now,
-        now if ignored else None, ignored or "queued", 0, body.decode(),
+        delivery, event, action[:64], installation_id, repository[:255], subject[:128],
+        happened_at, now, now if ignored else None, ignored or "queued", 0, body.decode(),
     )  # fmt: skip
     with store.transaction() as session:
         if not deliveries.add(session, row):
