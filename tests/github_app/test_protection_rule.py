@@ -199,3 +199,24 @@ def test_payload_for_another_repository_is_not_answered(scene: Scene, hooks: Tes
     scene.runner.run_due()
     assert scene.answers() == []
     assert scene.outcome("d-6").startswith("ignored: no environment, deployment commit or run")
+
+
+def test_an_answer_github_refuses_is_a_visible_failure_not_a_retry_loop(
+    scene: Scene, hooks: TestClient
+) -> None:
+    from trainmaster.jobs.model import JobStatus
+    from trainmaster.store.jobs import get as get_job
+
+    scene.to_prod()
+    scene.rig.verifier.verdicts["error-rate"] = "fail"
+    scene.service.verify(scene.train, "prod")
+    scene.github.state.waiting_runs.clear()  # the run was cancelled meanwhile: GitHub says 422
+    deliver(hooks, "deployment_protection_rule", scene.request(), "d-7")
+    scene.runner.run_due()
+    assert scene.answers() == []
+    assert scene.outcome("d-7").startswith("failed: ")
+    with scene.store.transaction() as session:
+        job = get_job(session, "github.webhook@d-7")
+        delivery = deliveries.get(session, "d-7")
+    assert job is not None and job.status is JobStatus.DEAD and job.attempts == 1
+    assert delivery is not None and delivery.processed_at is None and delivery.attempts == 1
