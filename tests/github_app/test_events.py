@@ -151,3 +151,35 @@ def test_the_deliveries_command_lists_them(
     assert row["delivery"] == "o-12" and row["event"] == "pull_request"
     assert row["action"] == "opened" and row["outcome"] == "preview up: pr-12 (created)"
     assert row["processed"] is not None and row["received"]
+
+
+def test_a_push_to_the_default_branch_refreshes_the_next_train(
+    store: Store, tmp_path: Path, clock: Clock, webhook_env: None
+) -> None:
+    import subprocess
+
+    from tests.train.conftest import COMMITS
+    from tests.train.fakes import make_repo
+
+    repo = make_repo(tmp_path / "repo", COMMITS)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout.strip()  # fmt: skip
+    policy = make_policy(tmp_path)
+
+    def app() -> App:
+        return App(policy, repo, repo_path=repo, store=store, clock=clock)
+
+    for client in client_for(app(), clock):
+        payload = example("push")
+        default = payload["repository"]["default_branch"]
+        deliver(client, "push", {**payload, "ref": f"refs/heads/{default}", "after": head}, "p-1")
+        deliver(client, "push", {**payload, "ref": "refs/heads/topic", "after": head}, "p-2")
+        deliver(client, "push", {**payload, "ref": f"refs/heads/{default}", "after": "e" * 40},
+                "p-3")  # fmt: skip
+    Runner(store, handlers(Work(app)), clock=clock).run_due()
+    with store.transaction() as session:
+        outcomes = {d.delivery: d.outcome for d in deliveries.listing(session)}
+    assert outcomes["p-1"].startswith("next train: ")
+    assert f"({len(COMMITS)} commits)" in outcomes["p-1"] and "work tree" not in outcomes["p-1"]
+    assert outcomes["p-2"] == "ignored: push to refs/heads/topic, not the default branch"
+    assert outcomes["p-3"].endswith(f"the work tree is at {head[:12]}, GitHub at eeeeeeeeeeee")

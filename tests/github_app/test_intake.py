@@ -141,7 +141,7 @@ def test_an_unmanaged_repository_is_stored_ignored_and_not_processed(
         ("check_run", "completed", True),
         ("workflow_run", "completed", True),
         ("workflow_run", "requested", False),
-        ("push", None, False),
+        ("push", None, True),
     ],
 )
 def test_every_official_example_is_accepted_and_only_what_we_act_on_is_queued(

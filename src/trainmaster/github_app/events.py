@@ -57,6 +57,7 @@ def _step_for(event: str) -> Process:
         "check_suite": checks_completed,
         "check_run": checks_completed,
         "workflow_run": checks_completed,
+        "push": push,
     }
     return steps[event]
 
@@ -88,6 +89,22 @@ def pull_request(
         return Step(f"preview down: {down.namespace} ({'deleted' if down.deleted else 'absent'})")
     up = preview_up(backends, PreviewUpInput(who, number, reason=reason))
     return Step(f"preview up: {up.namespace} ({up.result})")
+
+
+def push(backends: Backends, ctx: JobContext, delivery: Delivery, payload: dict[str, Any]) -> Step:
+    """A push to the default branch: the next train as it would be cut now (version, commits),
+    from the work tree trainmaster cuts from; the outcome says when that tree is behind."""
+    from trainmaster.train.use_cases import preview_cut
+
+    default = (payload.get("repository") or {}).get("default_branch", "")
+    ref, after = str(payload.get("ref", "")), str(payload.get("after", ""))
+    if ref != f"refs/heads/{default}":
+        return Step(f"ignored: push to {ref}, not the default branch")
+    preview = preview_cut(backends)
+    tip = str(preview.get("commit") or "")
+    behind = "" if tip == after else f"; the work tree is at {tip[:12]}, GitHub at {after[:12]}"
+    commits = len(preview.get("commits", []))
+    return Step(f"next train: {preview['version']} ({commits} commits){behind}")
 
 
 def newest(found: list[Delivery]) -> Delivery | None:

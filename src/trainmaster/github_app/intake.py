@@ -34,6 +34,7 @@ HANDLED: dict[str, frozenset[str] | None] = {
     "check_suite": frozenset({"completed"}),
     "check_run": frozenset({"completed"}),
     "workflow_run": frozenset({"completed"}),
+    "push": None,
 }
 
 
