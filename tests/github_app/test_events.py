@@ -151,6 +151,9 @@ def test_the_deliveries_command_lists_them(
     assert row["delivery"] == "o-12" and row["event"] == "pull_request"
     assert row["action"] == "opened" and row["outcome"] == "preview up: pr-12 (created)"
     assert row["processed"] is not None and row["received"]
+    table = CliRunner().invoke(app, ["app", "deliveries"], env={"COLUMNS": "250"})
+    assert table.exit_code == 0, table.output
+    assert "o-12" in table.stdout and "preview up: pr-12 (created)" in table.stdout
 
 
 def test_a_push_to_the_default_branch_refreshes_the_next_train(
