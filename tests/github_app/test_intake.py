@@ -72,7 +72,17 @@ def test_a_streamed_body_over_5_mb_without_length_is_refused(
     assert stored(store) == []
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b"[" * 5000 + b"]" * 5000])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b"\xff\xfe",
+        '{"a": 1}'.encode("utf-16"),
+        b"[" * 5000 + b"]" * 5000,
+        b'{"a": ' + b"[" * 65 + b"]" * 65 + b"}",
+    ],
+)
 def test_malformed_json_is_a_400_and_nothing_is_stored(
     hooks: TestClient, store: Store, body: bytes
 ) -> None:
@@ -199,3 +209,14 @@ def test_another_installation_than_the_policys_is_ignored(
         "d-77": "queued",
     }
     assert jobs(store) == ["github.webhook@d-77"]
+
+
+@pytest.mark.parametrize(("lists", "status"), [(63, 202), (64, 400)])
+def test_nesting_is_bounded_at_64_levels(
+    hooks: TestClient, store: Store, lists: int, status: int
+) -> None:
+    payload = example("pull_request", "opened")
+    body = json.dumps(payload)[:-1].encode() + b', "deep": ' + b"[" * lists + b"]" * lists + b"}"
+    reply = post(hooks, body, **{"X-Hub-Signature-256": signed(body)})
+    assert reply.status_code == status
+    assert len(stored(store)) == (1 if status == 202 else 0)

@@ -7,7 +7,7 @@ looks again a little later, until the deadline; then the run is rejected."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -98,7 +98,7 @@ def answer(
         client.close()
 
 
-def again(ctx: JobContext, at: Any) -> None:
+def again(ctx: JobContext, at: datetime) -> None:
     n = int(ctx.job.payload.get("n", 0)) + 1
     base = ctx.job.key.split("#", 1)[0]
     payload = {**ctx.job.payload, "n": n}

@@ -62,7 +62,7 @@ def read(headers: Mapping[str, str], body: bytes) -> tuple[str, str, dict[str, A
     if not EVENT.match(event):
         raise BadDelivery("X-GitHub-Event: missing or not an event name")
     try:
-        payload = json.loads(body)
+        payload = json.loads(body.decode("utf-8"))  # GitHub sends UTF-8; the row stores text
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadDelivery(f"body: not JSON ({error})") from None
     except RecursionError:
