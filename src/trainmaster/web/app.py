@@ -89,8 +89,9 @@ def _headers(csp: str) -> Callable[[Request, Any], Awaitable[Response]]:
 
 def _too_big(request: Request) -> bool:
     """Bounded before any work: a form or JSON body is a reason and a few fields, never more
-    than MAX_BODY; a body of unknown length is refused too."""
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    than MAX_BODY; a body of unknown length is refused too. GitHub's webhooks have their own,
+    larger bound (web/webhooks.py: 5 MB, checked before the body is read)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.url.path == "/webhooks/github":
         return False
     length = request.headers.get("content-length")
     if length is None:
