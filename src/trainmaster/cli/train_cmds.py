@@ -289,14 +289,14 @@ def list_trains(typer_ctx: typer.Context, as_json: Json = False) -> None:
     state = ctx(typer_ctx)
     rows = train_list(state.app())
     if as_json or state.json_output:
-        emit_json(rows)
+        emit_json([r.as_json() for r in rows])
         return
     from rich.table import Table
 
     table = Table("train", "kind", "status", "digest", "author", "created")
     for r in rows:
-        digest = (r["digest"] or "-")[-19:]
-        table.add_row(r["train"], r["kind"], r["status"], digest, r["author"], r["created_at"][:16])
+        digest = (r.digest or "-")[-19:]
+        table.add_row(r.train, r.kind, r.status.value, digest, r.author, r.created_at[:16])
     console().print(table)
 
 
