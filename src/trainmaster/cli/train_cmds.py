@@ -162,9 +162,10 @@ def _show_plan(state: Context, result: CutResult, as_json: bool) -> None:
         f"{verb} {plan.tag} ({plan.kind}, {len(plan.changes)} commits) at {plan.sha[:12]}",
         markup=False,
     )
-    for kind, params in plan.effects:
+    for effect in plan.effects:
+        params = effect.params
         name = params.get("name") or params.get("tag") or params.get("head") or ""
-        out.print(f"  {'plan' if dry_run else 'done'}: {kind} {name}", markup=False)
+        out.print(f"  {'plan' if dry_run else 'done'}: {effect.kind} {name}", markup=False)
     for skipped in plan.skipped:
         out.print(f"  skipped: {skipped}", markup=False)
     if not dry_run:
