@@ -71,7 +71,7 @@ def test_refuses_inside_a_freeze_without_a_reason(rig: Rig) -> None:
 def test_dry_run_changes_nothing(rig: Rig) -> None:
     before = counts(rig)
     plan = rig.service().cut(dry_run=True)
-    assert [k for k, _ in plan.effects] == ["git.branch", "git.tag", "forge.release"]
+    assert [e.kind for e in plan.effects] == ["git.branch", "git.tag", "forge.release"]
     assert "no origin remote" in plan.skipped[0]
     assert counts(rig) == before
     assert rig.forge.calls == []

@@ -78,7 +78,7 @@ def test_a_feature_since_the_last_tag_is_a_minor_release() -> None:
     assert plan.previous_tag == "v1.0.0" and plan.sha == f"{2:040x}"
     assert [c.sha for c in plan.changes] == [f"{2:040x}", f"{1:040x}"]
     assert history.asked == [[f"v1.0.0..{2:040x}"]]
-    assert [kind for kind, _ in plan.effects] == ["git.branch", "git.tag"]
+    assert [e.kind for e in plan.effects] == ["git.branch", "git.tag"]
 
 
 def test_only_fixes_are_a_patch_and_a_dirty_tree_is_refused() -> None:

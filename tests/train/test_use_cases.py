@@ -227,6 +227,20 @@ def test_a_verification_names_each_gates_verdict_as_an_enum(twins: Twins) -> Non
 
 def test_a_library_user_opens_the_app_from_the_policy_file(twins: Twins) -> None:
     with App.from_policy_file(twins.twin / "trainmaster.yaml", repo_path=twins.twin) as app:
-        assert uc.train_list(app) == []
+        assert uc.train_list(app) == ()
         planned = uc.cut(app, uc.CutInput("captain", dry_run=True))
     assert planned.train == "v1.1.0" and app.base_dir == twins.twin.resolve()
+
+
+def test_the_train_list_is_typed_and_the_cli_prints_its_json(twins: Twins) -> None:
+    from trainmaster.train.model import TrainStatus
+
+    twins.step(["train", "cut", "--actor", "captain"], lambda a: uc.cut(a, uc.CutInput("captain")))
+    [summary] = uc.train_list(twins.app)
+    assert (summary.train, summary.status, summary.author) == (
+        "v1.1.0",
+        TrainStatus.OPEN,
+        "captain",
+    )
+    listed = json.loads(twins.cli("train", "list", "--json").out)
+    assert [{**r, "created_at": ""} for r in listed] == [{**summary.as_json(), "created_at": ""}]

@@ -22,6 +22,12 @@ Env = Annotated[str, typer.Option("--env", help="Stage (environment), e.g. stage
 Reason = Annotated[str, typer.Option("--reason", help="Why (recorded in the audit log).")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")]
 Json = Annotated[bool, typer.Option("--json", help="Machine output on stdout.")]
+TrainId = Annotated[str, typer.Argument(help="Train id, e.g. v1.4.0.")]
+Prometheus = Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")]
+K6 = Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")]
+Smoke = Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")]
+Migrations = Annotated[Path | None, typer.Option("--migrations", help="Migrations JSON.")]
+CiChecks = Annotated[str | None, typer.Option("--ci-checks", help="success|failure|pending")]
 
 
 def register(app: typer.Typer) -> None:
@@ -162,9 +168,10 @@ def _show_plan(state: Context, result: CutResult, as_json: bool) -> None:
         f"{verb} {plan.tag} ({plan.kind}, {len(plan.changes)} commits) at {plan.sha[:12]}",
         markup=False,
     )
-    for kind, params in plan.effects:
+    for effect in plan.effects:
+        params = effect.params
         name = params.get("name") or params.get("tag") or params.get("head") or ""
-        out.print(f"  {'plan' if dry_run else 'done'}: {kind} {name}", markup=False)
+        out.print(f"  {'plan' if dry_run else 'done'}: {effect.kind} {name}", markup=False)
     for skipped in plan.skipped:
         out.print(f"  skipped: {skipped}", markup=False)
     if not dry_run:
@@ -205,21 +212,9 @@ def deploy(
 
 
 @train_app.command("verify")
-def verify(
-    typer_ctx: typer.Context,
-    train: Annotated[str, typer.Argument()],
-    env: Env,
-    prometheus: Annotated[str | None, typer.Option("--prometheus", help="Prometheus URL.")] = None,
-    k6: Annotated[Path | None, typer.Option("--k6", help="k6 summary JSON.")] = None,
-    smoke: Annotated[Path | None, typer.Option("--smoke", help="JUnit XML of smoke tests.")] = None,
-    migrations: Annotated[
-        Path | None, typer.Option("--migrations", help="Migrations JSON.")
-    ] = None,
-    ci_checks: Annotated[
-        str | None, typer.Option("--ci-checks", help="success|failure|pending")
-    ] = None,
-    as_json: Json = False,
-) -> None:
+def verify(typer_ctx: typer.Context, train: TrainId, env: Env, prometheus: Prometheus = None,
+           k6: K6 = None, smoke: Smoke = None, migrations: Migrations = None,
+           ci_checks: CiChecks = None, as_json: Json = False) -> None:  # fmt: skip
     """Run the stage's gates for the deployed digest; a failure revokes its approvals."""
     from trainmaster.cli.gate_cmds import gather_inputs
     from trainmaster.train import use_cases
@@ -231,13 +226,12 @@ def verify(
     result = use_cases.verify(state.app(), request)
     view = result.state.stage(env)
     verdicts = ", ".join(f"{gate}={verdict.value}" for gate, verdict in result.verdicts)
-    done = f"{train} on {env}: {view.status.value} ({verdicts})"
+    heading = f"{train} on {env}: {view.status.value}"
+    done = f"{heading} ({verdicts})"
     _show_outcome(state, result, done, as_json)
     # pipeline (issue 14): the verdict per gate where the team looks, the job's step summary
     rows = "".join(f"| {gate} | {verdict} |\n" for gate, verdict in view.gate_verdicts)
-    step_summary(
-        f"### {train} on {env}: {view.status.value}\n\n| gate | verdict |\n|---|---|\n{rows}"
-    )
+    step_summary(f"### {heading}\n\n| gate | verdict |\n|---|---|\n{rows}")
     result.raise_for_verdict()
 
 
@@ -289,14 +283,14 @@ def list_trains(typer_ctx: typer.Context, as_json: Json = False) -> None:
     state = ctx(typer_ctx)
     rows = train_list(state.app())
     if as_json or state.json_output:
-        emit_json(rows)
+        emit_json([r.as_json() for r in rows])
         return
     from rich.table import Table
 
     table = Table("train", "kind", "status", "digest", "author", "created")
     for r in rows:
-        digest = (r["digest"] or "-")[-19:]
-        table.add_row(r["train"], r["kind"], r["status"], digest, r["author"], r["created_at"][:16])
+        digest = (r.digest or "-")[-19:]
+        table.add_row(r.train, r.kind, r.status.value, digest, r.author, r.created_at[:16])
     console().print(table)
 
 

@@ -5,7 +5,7 @@ The plan is what `--dry-run` prints and what the service records as intents befo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +28,18 @@ from trainmaster.train.version import (
 )
 
 
+@dataclass(frozen=True)
+class PlannedEffect:
+    """One effect a cut will apply: `git.branch`, `git.tag`, `git.push`, `forge.release`,
+    `forge.pull_request`, with its parameters (recorded as an intent before it runs)."""
+
+    kind: str
+    params: Mapping[str, Any]
+
+    def with_params(self, **changed: Any) -> PlannedEffect:
+        return PlannedEffect(self.kind, {**self.params, **changed})
+
+
 class CutRefused(UsageError):
     """A cut that must not happen; nothing was changed (exit 2, as the issue specifies)."""
 
@@ -41,7 +53,7 @@ class CutPlan:
     sha: str
     previous_tag: str | None
     changes: tuple[Change, ...]
-    effects: tuple[tuple[str, dict[str, Any]], ...]
+    effects: tuple[PlannedEffect, ...]
     skipped: tuple[str, ...] = ()
     freeze: str | None = None
     override_reason: str | None = None
@@ -65,7 +77,7 @@ class CutPlan:
             "picks": list(self.picks),
             "freeze": self.freeze,
             "override_reason": self.override_reason,
-            "effects": [{"kind": k, **_brief(p)} for k, p in self.effects],
+            "effects": [{"kind": e.kind, **_brief(dict(e.params))} for e in self.effects],
             "skipped": list(self.skipped),
         }
 
@@ -221,7 +233,7 @@ def plan_hotfix(
     effects, skipped = _effects(policy, git, tag, branch, built, version, "", forge_enabled)
     if forge_enabled:
         effects.append(
-            (
+            PlannedEffect(
                 "forge.pull_request",
                 {
                     "head": branch,
@@ -261,28 +273,21 @@ def _effects(
     version: str,
     notes: str,
     forge_enabled: bool,
-) -> tuple[list[tuple[str, dict[str, Any]]], list[str]]:
-    effects: list[tuple[str, dict[str, Any]]] = [
-        ("git.branch", {"name": branch, "sha": sha}),
-        ("git.tag", {"name": tag, "sha": sha, "message": f"{policy.project.name} {version}"}),
+) -> tuple[list[PlannedEffect], list[str]]:
+    message = f"{policy.project.name} {version}"
+    effects = [
+        PlannedEffect("git.branch", {"name": branch, "sha": sha}),
+        PlannedEffect("git.tag", {"name": tag, "sha": sha, "message": message}),
     ]
     skipped: list[str] = []
     if git.has_remote("origin"):
-        effects.append(("git.push", {"refs": [f"refs/heads/{branch}", f"refs/tags/{tag}"]}))
+        refs = [f"refs/heads/{branch}", f"refs/tags/{tag}"]
+        effects.append(PlannedEffect("git.push", {"refs": refs}))
     else:
         skipped.append("git push: the repository has no origin remote")
     if forge_enabled:
-        effects.append(
-            (
-                "forge.release",
-                {
-                    "tag": tag,
-                    "name": f"{policy.project.name} {version}",
-                    "body": notes,
-                    "target": sha,
-                },
-            )
-        )
+        release = {"tag": tag, "name": message, "body": notes, "target": sha}
+        effects.append(PlannedEffect("forge.release", release))
     else:
         skipped.append("forge: backends.forge is none — release draft and pull requests skipped")
     return effects, skipped

@@ -295,7 +295,8 @@ def record_cut(session: Session, plan: CutPlan, *, actor: str, reason: str, now:
         )
     )
     session.flush()
-    record_intents(session, plan.train_id, "", list(plan.effects), f"{plan.train_id}/cut", now)
+    intents = [(e.kind, dict(e.params)) for e in plan.effects]
+    record_intents(session, plan.train_id, "", intents, f"{plan.train_id}/cut", now)
     append_event(
         session,
         actor=actor,

@@ -124,8 +124,7 @@ class TrainService(TrainEngine):
         )
         text = notes_text(self.policy, plan.changes, context, base_dir=self.base_dir)
         effects = tuple(
-            (kind, {**params, "body": text}) if kind == "forge.release" else (kind, params)
-            for kind, params in plan.effects
+            e.with_params(body=text) if e.kind == "forge.release" else e for e in plan.effects
         )
         return replace(plan, notes=text, effects=effects)
 

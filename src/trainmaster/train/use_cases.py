@@ -323,9 +323,45 @@ def train_status(backends: Backends, train: str | None = None) -> dict[str, Any]
     return _service(backends, "").status(train)
 
 
-def train_list(backends: Backends) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TrainSummary:
+    """One line of `train list`."""
+
+    train: str
+    kind: str
+    version: str
+    status: TrainStatus
+    digest: str | None
+    author: str
+    created_at: str  # ISO 8601
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "train": self.train,
+            "kind": self.kind,
+            "version": self.version,
+            "status": self.status.value,
+            "digest": self.digest,
+            "author": self.author,
+            "created_at": self.created_at,
+        }
+
+
+def train_list(backends: Backends) -> tuple[TrainSummary, ...]:
     """Every train, newest first."""
-    return _service(backends, "").list()
+    return tuple(_summary(row) for row in _service(backends, "").list())
+
+
+def _summary(row: dict[str, Any]) -> TrainSummary:
+    return TrainSummary(
+        row["train"],
+        row["kind"],
+        row["version"],
+        TrainStatus(row["status"]),
+        row["digest"],
+        row["author"],
+        row["created_at"],
+    )
 
 
 def preview_cut(backends: Backends, at: datetime | None = None) -> dict[str, Any]:
