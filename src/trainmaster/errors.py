@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     INCONCLUSIVE = 3
     EXTERNAL = 4  # an external system (GitHub, Kubernetes, Prometheus, the store) failed
     REFUSED = 5  # refused by policy (authorization, freeze, quorum)
+    INTERNAL = 70  # a bug in trainmaster (sysexits EX_SOFTWARE): one line, --debug shows where
 
 
 class TrainmasterError(Exception):

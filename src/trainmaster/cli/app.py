@@ -28,6 +28,13 @@ def _click_errors() -> tuple[type[Exception], ...]:
 
 
 _USAGE_ERRORS = _click_errors()
+# ordinary endings, each with its exit code (`_ended`); anything else is an error or a bug
+_ENDINGS: tuple[type[BaseException], ...] = (
+    typer.Exit,
+    typer.Abort,
+    KeyboardInterrupt,
+    *_USAGE_ERRORS,
+)
 app = typer.Typer(
     name="trainmaster",
     help="Release trains as code: plan, apply, gate, promote, roll back and prove.",
@@ -155,24 +162,44 @@ def run(args: list[str]) -> int:
     try:
         result = app(args=args, standalone_mode=False, prog_name="trainmaster")
         return int(result) if isinstance(result, int) else 0
+    except _ENDINGS as e:
+        return _ended(e)
     except TrainmasterError as e:
         _report(e)
         if debug:
             raise
         return int(e.exit_code)
-    except typer.Exit as e:
-        return int(e.exit_code)
-    except typer.Abort:
-        console(stderr=True).print("aborted")
-        return 130
-    except _USAGE_ERRORS as e:
-        e.show()  # type: ignore[attr-defined]
-        return int(ExitCode.USAGE)
-    except KeyboardInterrupt:
-        console(stderr=True).print("interrupted")
-        return 130
+    except Exception as e:  # a bug: one redacted line, never a traceback without --debug
+        if debug:
+            raise
+        _report_bug(e)
+        return int(ExitCode.INTERNAL)
     finally:
         install()  # Typer replaced the excepthook: a traceback leaving here is redacted too
+
+
+def _ended(outcome: BaseException) -> int:
+    """The exit code of an ordinary ending: exit, abort, Ctrl-C or a usage error."""
+    if isinstance(outcome, typer.Exit):
+        return int(outcome.exit_code)
+    if isinstance(outcome, (typer.Abort, KeyboardInterrupt)):
+        console(stderr=True).print("aborted" if isinstance(outcome, typer.Abort) else "interrupted")
+        return 130
+    outcome.show()  # type: ignore[attr-defined]  # a usage error, as click prints it
+    return int(ExitCode.USAGE)
+
+
+def _report_bug(error: Exception) -> None:
+    from trainmaster.redaction import redact
+
+    text = redact(f"{error.__class__.__name__}: {error}".splitlines()[0][:500])
+    console(stderr=True).print(
+        f"error: internal error (a bug in trainmaster, please report it): {text}; "
+        "run again with --debug for the traceback",
+        markup=False,
+    )
+    if in_github_actions():
+        annotate("error", f"internal error: {text}")
 
 
 _LOCATED = re.compile(r"^([^:\s]+):(\d+):(\d+): (.*)$")
