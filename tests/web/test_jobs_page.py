@@ -112,3 +112,23 @@ def test_metrics_need_sign_in_and_count_the_queue(client: TestClient, site: Site
     assert "trainmaster_job_lag_seconds_bucket" in text
     assert 'trainmaster_gate_evaluations{verdict="fail"} 1.0' in text
     assert 'trainmaster_gate_evaluations{verdict="pass"} 2.0' in text
+
+
+def test_notifications_not_delivered_show_with_their_error(client: TestClient, site: Site) -> None:
+    from trainmaster.notify.outbox import enqueue as add_message
+    from trainmaster.notify.outbox import record_attempt
+
+    event = {"id": "evt_1", "type": "train.rolled_back"}
+    with site.store.transaction() as s:
+        add_message(s, "msg_dead", "ops-hook", event, 1, NOW)
+        add_message(s, "msg_wait", "team-chat", {**event, "id": "evt_2"}, 2, NOW)
+        record_attempt(s, "msg_dead", status="dead", error="HTTP 410 from the receiver",
+                       next_at=None, now=NOW)  # fmt: skip
+    sign_in(client, site, "captain")
+    listed = client.get("/api/v1/jobs").json()["notifications"]
+    assert [(m["id"], m["last_error"]) for m in listed["dead"]] == [
+        ("msg_dead", "HTTP 410 from the receiver")
+    ]
+    assert [m["id"] for m in listed["pending"]] == ["msg_wait"]
+    page = client.get("/jobs").text
+    assert page.index("Notifications not delivered") < page.index("HTTP 410 from the receiver")

@@ -1,5 +1,6 @@
 """The jobs page and API: what runs on its own — scheduled next, running, done, dead (and why) —
-with retry and cancel, each with a reason, through `jobs.use_cases` (authorized, audited)."""
+with retry and cancel, each with a reason, through `jobs.use_cases` (authorized, audited); and
+the notification outbox's undelivered messages (pending retries and dead letters, issue 20)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from trainmaster.jobs.model import Job, JobStatus
 from trainmaster.jobs.runner import Runner
+from trainmaster.store import Store
 from trainmaster.web.auth import api_person, check_csrf, page_session, site_of
 from trainmaster.web.people import Person
 from trainmaster.web.render import render
@@ -39,7 +41,19 @@ def jobs_view(request: Request, limit: int = 100) -> dict[str, Any]:
         "dead": [j.as_json() for j in jobs if j.status is JobStatus.DEAD],
         "done": [j.as_json() for j in jobs if j.status in finished],
         "runner": {"alive": alive, "owner": runner.owner if isinstance(runner, Runner) else None},
+        "notifications": undelivered(site.store),
     }
+
+
+def undelivered(store: Store) -> dict[str, list[dict[str, Any]]]:
+    """Notifications not delivered yet: retrying (pending) and given up (dead letters, which
+    `trainmaster notify retry ID` sends again once the target is fixed)."""
+    from trainmaster.notify.outbox import listing
+
+    with store.transaction() as session:
+        dead = [m.as_dict() for m in listing(session, "dead", limit=50)]
+        pending = [m.as_dict() for m in listing(session, "pending", limit=50)]
+    return {"dead": dead, "pending": pending}
 
 
 @pages.get("/jobs", response_class=HTMLResponse)
