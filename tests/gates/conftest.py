@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.emulators.kubernetes.fixtures import k8s  # noqa: F401 - the Kubernetes emulator
 from tests.gates.traffic import Traffic, constant, record
 from tests.prometheus_server import Samples, prometheus_with
 from trainmaster.config import parse_policy
