@@ -1,0 +1,75 @@
+"""`make mutate`: mutmut over the pure decision modules, one module at a time.
+
+Each module is mutated in its own workspace (`.mutation/<name>/`) and tested only with its own
+fast, pure tests, so a run takes minutes and mutmut's incremental cache (in that workspace's
+`mutants/`) retests only the mutants whose function changed. Usage:
+
+    python tests/mutation/mutate.py                # every module in MODULES, in order
+    python tests/mutation/mutate.py approvals      # one module
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / ".mutation"
+
+# module name -> (source file, the fast pure tests that pin its rules)
+MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "approvals": ("src/trainmaster/train/approvals.py", ("tests/train/test_rules.py",)),
+    "redaction": ("src/trainmaster/redaction.py", ("tests/secrets/test_redaction.py",)),
+    "chain": ("src/trainmaster/audit/chain.py", ("tests/audit/test_chain.py",)),
+    "version": ("src/trainmaster/train/version.py", ("tests/train/test_version.py",)),
+    "contexts": ("src/trainmaster/checks/contexts.py", ("tests/checks/test_contexts.py",)),
+    "diff": ("src/trainmaster/governance/diff.py", ("tests/governance/test_diff.py",)),
+    "judge": ("src/trainmaster/gates/judge.py", ("tests/gates/test_judge.py",)),
+}
+
+
+def _config(source: str, tests: tuple[str, ...]) -> str:
+    selection = ", ".join(f'"{t}"' for t in tests)
+    return (
+        "[tool.mutmut]\n"
+        'source_paths = ["src/"]\n'
+        f'only_mutate = ["{source}"]\n'
+        f"pytest_add_cli_args_test_selection = [{selection}]\n"
+        'pytest_add_cli_args = ["-p", "no:randomly", "-p", "no:cacheprovider", "-q"]\n'
+    )
+
+
+def _workspace(name: str) -> Path:
+    """A directory whose src/ and tests/ are the repository's, with this module's config."""
+    place = WORK / name
+    place.mkdir(parents=True, exist_ok=True)
+    for part in ("src", "tests"):
+        link = place / part
+        if not link.exists():
+            link.symlink_to(ROOT / part)
+    source, tests = MODULES[name]
+    (place / "pyproject.toml").write_text(_config(source, tests), encoding="utf-8")
+    return place
+
+
+def mutate(name: str) -> int:
+    place = _workspace(name)
+    mutmut = str(Path(sys.executable).parent / "mutmut")
+    print(f"== {name}: {MODULES[name][0]} with {' '.join(MODULES[name][1])}", flush=True)
+    code = subprocess.call([mutmut, "run", "--max-children", "2"], cwd=place)
+    subprocess.call([mutmut, "results"], cwd=place)
+    return code
+
+
+def main(names: list[str]) -> int:
+    unknown = [n for n in names if n not in MODULES]
+    if unknown:
+        print(f"unknown module(s): {', '.join(unknown)}; known: {', '.join(MODULES)}")
+        return 2
+    codes = [mutate(name) for name in names or list(MODULES)]
+    return max(codes, default=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
