@@ -6,10 +6,12 @@ fast, pure tests, so a run takes minutes and mutmut's incremental cache (in that
 
     python tests/mutation/mutate.py                # every module in MODULES, in order
     python tests/mutation/mutate.py approvals      # one module
+    python tests/mutation/mutate.py --fresh chain  # forget the cache first
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,21 +55,57 @@ def _workspace(name: str) -> Path:
     return place
 
 
-def mutate(name: str) -> int:
+def mutate(name: str, fresh: bool = False) -> int:
     place = _workspace(name)
     mutmut = str(Path(sys.executable).parent / "mutmut")
     print(f"== {name}: {MODULES[name][0]} with {' '.join(MODULES[name][1])}", flush=True)
+    if fresh:
+        shutil.rmtree(place / "mutants", ignore_errors=True)
     code = subprocess.call([mutmut, "run", "--max-children", "2"], cwd=place)
-    subprocess.call([mutmut, "results"], cwd=place)
+    # mutmut's cache follows the source; a test added since the last run can kill a survivor,
+    # so survivors are always tried again.
+    again = _survivors(mutmut, place)
+    if again:
+        code = subprocess.call([mutmut, "run", "--max-children", "2", *again], cwd=place)
+    _summary(name, mutmut, place)
     return code
 
 
-def main(names: list[str]) -> int:
+def _summary(name: str, mutmut: str, place: Path) -> None:
+    """One line per module: how many mutants, and how many of them a test killed."""
+    listed = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=place, capture_output=True, text=True, check=False
+    )
+    statuses = [
+        line.rsplit(": ", 1)[-1].strip() for line in listed.stdout.splitlines() if ": " in line
+    ]
+    killed = statuses.count("killed")
+    score = 100 * killed / len(statuses) if statuses else 0.0
+    print(f"{name}: {len(statuses)} mutants, {killed} killed, {score:.1f} %", flush=True)
+    for line in listed.stdout.splitlines():
+        if ": " in line and not line.endswith("killed"):
+            print("  " + line.strip(), flush=True)
+
+
+def _survivors(mutmut: str, place: Path) -> list[str]:
+    listed = subprocess.run(
+        [mutmut, "results"], cwd=place, capture_output=True, text=True, check=False
+    )
+    return [
+        line.split(":")[0].strip()
+        for line in listed.stdout.splitlines()
+        if line.rstrip().endswith(("survived", "no tests"))
+    ]
+
+
+def main(args: list[str]) -> int:
+    fresh = "--fresh" in args  # forget the cache: every mutant is tested again
+    names = [a for a in args if a != "--fresh"]
     unknown = [n for n in names if n not in MODULES]
     if unknown:
         print(f"unknown module(s): {', '.join(unknown)}; known: {', '.join(MODULES)}")
         return 2
-    codes = [mutate(name) for name in names or list(MODULES)]
+    codes = [mutate(name, fresh) for name in names or list(MODULES)]
     return max(codes, default=0)
 
 
