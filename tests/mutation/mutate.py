@@ -2,7 +2,8 @@
 
 Each module is mutated in its own workspace (`.mutation/<name>/`) and tested only with its own
 fast, pure tests, so a run takes minutes and mutmut's incremental cache (in that workspace's
-`mutants/`) retests only the mutants whose function changed. Usage:
+`mutants/`) retests only the mutants whose function changed (the cache is dropped when the
+module's tests change). Usage:
 
     python tests/mutation/mutate.py                # every module in MODULES, in order
     python tests/mutation/mutate.py approvals      # one module
@@ -11,6 +12,7 @@ fast, pure tests, so a run takes minutes and mutmut's incremental cache (in that
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -59,16 +61,39 @@ def mutate(name: str, fresh: bool = False) -> int:
     place = _workspace(name)
     mutmut = str(Path(sys.executable).parent / "mutmut")
     print(f"== {name}: {MODULES[name][0]} with {' '.join(MODULES[name][1])}", flush=True)
-    if fresh:
+    # mutmut's cache follows the source, not the tests: when this module's tests changed, its
+    # map of which test covers which mutant is stale, so the workspace starts again.
+    tests_hash = _tests_hash(MODULES[name][1])
+    stamp = place / "tests.sha256"
+    if fresh or not stamp.exists() or stamp.read_text(encoding="utf-8") != tests_hash:
         shutil.rmtree(place / "mutants", ignore_errors=True)
     code = subprocess.call([mutmut, "run", "--max-children", "2"], cwd=place)
-    # mutmut's cache follows the source; a test added since the last run can kill a survivor,
-    # so survivors are always tried again.
-    again = _survivors(mutmut, place)
-    if again:
-        code = subprocess.call([mutmut, "run", "--max-children", "2", *again], cwd=place)
+    stamp.write_text(tests_hash, encoding="utf-8")
     _summary(name, mutmut, place)
     return code
+
+
+def _summary(name: str, mutmut: str, place: Path) -> None:
+    """One line per module: how many mutants, and how many of them a test killed."""
+    listed = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=place, capture_output=True, text=True, check=False
+    )
+    statuses = [
+        line.rsplit(": ", 1)[-1].strip() for line in listed.stdout.splitlines() if ": " in line
+    ]
+    killed = statuses.count("killed")
+    score = 100 * killed / len(statuses) if statuses else 0.0
+    print(f"{name}: {len(statuses)} mutants, {killed} killed, {score:.1f} %", flush=True)
+    for line in listed.stdout.splitlines():
+        if ": " in line and not line.endswith("killed"):
+            print("  " + line.strip(), flush=True)
+
+
+def _tests_hash(tests: tuple[str, ...]) -> str:
+    digest = hashlib.sha256()
+    for test in tests:
+        digest.update((ROOT / test).read_bytes())
+    return digest.hexdigest()
 
 
 def _summary(name: str, mutmut: str, place: Path) -> None:
