@@ -27,7 +27,10 @@ MODULES: dict[str, tuple[str, tuple[str, ...]]] = {
     "redaction": ("src/trainmaster/redaction.py", ("tests/secrets/test_redaction.py",)),
     "chain": ("src/trainmaster/audit/chain.py", ("tests/audit/test_chain.py",)),
     "version": ("src/trainmaster/train/version.py", ("tests/train/test_version.py",)),
-    "contexts": ("src/trainmaster/checks/contexts.py", ("tests/checks/test_contexts.py",)),
+    "contexts": (
+        "src/trainmaster/checks/contexts.py",
+        ("tests/checks/test_source.py", "tests/checks/test_generate.py"),
+    ),
     "diff": ("src/trainmaster/governance/diff.py", ("tests/governance/test_diff.py",)),
     "judge": ("src/trainmaster/gates/judge.py", ("tests/gates/test_judge.py",)),
 }
