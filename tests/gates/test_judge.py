@@ -233,3 +233,22 @@ def test_each_window_finding_says_why_with_its_points() -> None:
         comparison="<",
     )
     assert lowest.verdict is Verdict.PASS and lowest.labels == {"pod": "near"}
+
+
+def test_no_traffic_and_no_series_are_named_and_the_closest_pass_is_per_comparison() -> None:
+    idle = judge_window([series([0.01, math.nan], pod="a")], end=END, step=30, threshold=0.02)
+    assert (idle.reason, idle.labels) == (
+        "no value at the evaluation instant (0/0: no traffic)",
+        {"pod": "a"},
+    )
+    nothing = judge_sustained([], end=END, step=30, duration=60, threshold=1.5)
+    assert nothing.reason == "no series returned"
+    for comparison in (">", ">="):
+        highest = judge_window(
+            [series([0.001], pod="far"), series([0.01], pod="near")],
+            end=END,
+            step=30,
+            threshold=0.02,
+            comparison=comparison,
+        )
+        assert highest.verdict is Verdict.PASS and highest.labels == {"pod": "near"}
