@@ -157,7 +157,9 @@ def test_a_failed_verification_revokes_earlier_approvals() -> None:
         RevokeApprovals("prod", f"verification failed at {(T0 + timedelta(minutes=5)).isoformat()}")
         in failed.actions
     )
-    assert all(a.revoked for a in failed.state.stage("prod").approvals)
+    revoked = failed.state.stage("prod").approvals
+    assert [a.approver for a in revoked] == ["alice", "carol"]
+    assert all(a.revoked for a in revoked)
     passed = next_state(
         failed.state,
         Verified("prod", DIGEST_A, "pass", T0 + timedelta(minutes=6), (("error-rate", "pass"),)),
