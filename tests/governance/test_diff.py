@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from tests.governance.test_desired import IDS, seed
 from trainmaster.governance.desired import desired
 from trainmaster.governance.diff import plan_repo, ruleset_changes
-from trainmaster.governance.model import Actual, ActualEnvironment, ActualRuleset, Desired
+from trainmaster.governance.model import Action, Actual, ActualEnvironment, ActualRuleset, Desired
 
 
 def live_copy(want: Desired) -> Actual:
@@ -243,4 +244,22 @@ def test_each_ruleset_field_that_drifted_is_named() -> None:
     ]
     assert ruleset_changes(want, ruleset_body(rules=[])) == [
         "rules.required_status_checks: missing"
+    ]
+
+
+def test_a_retired_ruleset_is_deleted_after_the_others_are_in_place() -> None:
+    want = desired(seed(), "acme/api", IDS)
+    live = live_copy(want)
+    live.rulesets["trainmaster: old"] = ActualRuleset(41, ruleset_body())
+    live.rulesets["someone else's"] = ActualRuleset(42, ruleset_body())
+    retiring = dataclasses.replace(want, retired_rulesets=frozenset({"trainmaster: old", "gone"}))
+    assert plan_repo(retiring, live) == [
+        Action(
+            "delete",
+            "ruleset:trainmaster: old",
+            "DELETE",
+            "/repos/acme/api/rulesets/41",
+            None,
+            ("not in policy",),
+        )
     ]
