@@ -17,7 +17,7 @@ AXE_CORE_VERSION := 4.10.3
 OCTOKIT_WEBHOOKS_VERSION := 7.6.1
 APT_PACKAGES := postgresql prometheus git nodejs npm chromium jq curl
 
-.PHONY: demo test venv servers lint typecheck imports pytest bench fuzz clean
+.PHONY: demo test venv servers lint typecheck imports pytest bench fuzz mutate clean
 
 $(BIN)/trainmaster: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,11 @@ test: venv servers lint typecheck imports pytest
 # The long fuzzing campaign: 10,000 cases per target (tests/fuzz); `make test` runs 25 each.
 fuzz: venv
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz -q -p no:randomly
+
+# Mutation testing of the pure decision modules (not part of `make test`): one module at a time
+# with its own fast tests; incremental. `make mutate MODULE=approvals` runs one (tests/mutation).
+mutate: venv
+	$(BIN)/python tests/mutation/mutate.py $(MODULE)
 
 bench: venv servers
 	$(BIN)/pytest benchmarks -q

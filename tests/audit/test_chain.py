@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 
@@ -9,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from trainmaster.audit import AuditLog, first_broken
-from trainmaster.audit.chain import GENESIS
+from trainmaster.audit.chain import GENESIS, AuditEvent, canonical_json, seal
 from trainmaster.store import Store, open_store
 
 
@@ -125,3 +127,56 @@ def test_concurrent_appenders_on_sqlite(tmp_path) -> None:  # type: ignore[no-un
     assert AuditLog(store).verify() is None
     assert len(list(AuditLog(store).events())) == 30
     store.dispose()
+
+
+# --- the pure chain, without a store (pinned by `make mutate MODULE=chain`) ---
+
+
+def sealed(count: int, start: int = 1, prev: str = GENESIS) -> list[AuditEvent]:
+    events = []
+    for seq in range(start, start + count):
+        event = seal(
+            seq=seq,
+            at=f"2026-12-04T17:0{seq % 10}:00.000000Z",
+            actor="alice",
+            action="promote",
+            target=f"v1.{seq}.0/prod",
+            reason=f"r{seq}",
+            payload={"n": seq, "digest": "sha256:" + "a" * 64},
+            prev=prev,
+        )
+        events.append(event)
+        prev = event.hash
+    return events
+
+
+def test_canonical_json_sorts_keys_drops_whitespace_and_keeps_utf8() -> None:
+    assert canonical_json({"b": [1, 2], "a": "déploiement"}) == '{"a":"déploiement","b":[1,2]}'
+
+
+def test_an_event_hash_is_sha256_over_the_canonical_body_with_its_link() -> None:
+    event = sealed(1)[0]
+    assert event.payload == '{"digest":"sha256:' + "a" * 64 + '","n":1}'
+    text_of_body = canonical_json(event.body())
+    assert event.hash == hashlib.sha256(text_of_body.encode("utf-8")).hexdigest()
+    assert event.body()["prev_hash"] == GENESIS and "hash" not in event.body()
+    assert event.as_dict() == {
+        **event.body(),
+        "payload": {"n": 1, "digest": "sha256:" + "a" * 64},
+        "hash": event.hash,
+    }
+
+
+def test_first_broken_names_the_first_bad_seq_or_none() -> None:
+    events = sealed(4)
+    assert first_broken(events) is None
+    assert first_broken([]) is None
+    gap = [events[0], events[2], events[3]]
+    assert first_broken(gap) == 2  # the missing one
+    relinked = [*events[:2], dataclasses.replace(events[2], prev_hash="1" * 64), events[3]]
+    assert first_broken(relinked) == 3
+    edited = [*events[:3], dataclasses.replace(events[3], reason="r4 ")]
+    assert first_broken(edited) == 4
+    excerpt = sealed(2, start=7, prev=events[3].hash)
+    assert first_broken(excerpt, start_prev=events[3].hash) is None
+    assert first_broken(excerpt) == 7

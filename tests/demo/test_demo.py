@@ -84,6 +84,9 @@ def test_ctrl_c_leaves_no_process_and_a_sound_store(tmp_path: Path) -> None:
         if not line:
             break
         seen += line
+    # the interrupt lands mid-run: the stage is deployed and the demo is still going
+    assert "deployed at" in seen, seen
+    assert demo.poll() is None
     time.sleep(2.0)  # mid-way through the stage's load run
     demo.send_signal(signal.SIGINT)
     demo.communicate(timeout=60)

@@ -120,9 +120,11 @@ def test_a_bad_preview_fails_its_verification_and_a_good_active_colour_passes(
     fake = cluster(paused=True, active=GOOD, preview=BAD)
     preview = _verify(policy, colours, fake, NEW)
     assert {g: e["verdict"] for g, e in preview.items()} == dict.fromkeys(preview, "fail")
+    assert preview
     assert all(e["colour"] == "preview" and e["selector"] == PREVIEW for e in preview.values())
     active = _verify(policy, colours, fake, OLD)
     assert {g: e["verdict"] for g, e in active.items()} == dict.fromkeys(active, "pass")
+    assert active
     assert all(e["selector"] == NOT_PREVIEW and BAD not in e["query"] for e in active.values())
     assert fake.calls == []
 

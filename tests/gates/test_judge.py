@@ -134,3 +134,121 @@ def test_a_for_that_is_not_whole_steps_fires_at_the_first_evaluation_after_it() 
     )
     assert judge(signal, [series([0.1, 2.0, 2.0, 2.0, 2.0, 2.0])], END).verdict is Verdict.FAIL
     assert judge(signal, [series([0.1, 0.1, 2.0, 2.0, 2.0, 2.0])], END).verdict is Verdict.PASS
+
+
+# --- the findings in full (pinned by `make mutate MODULE=judge`) ---
+
+
+def judged(values: list[float | None], duration: float = 150, comparison: str = ">"):  # type: ignore[no-untyped-def]
+    return judge_sustained(
+        [series(values, pod="a")],
+        end=END,
+        step=30,
+        duration=duration,
+        threshold=1.5,
+        comparison=comparison,
+    )
+
+
+def test_each_sustained_finding_says_why_with_its_points_and_latest_value() -> None:
+    hot = judged([2.0] * 6)
+    assert (hot.reason, hot.value, hot.breach_started_at) == ("all 6 points breach", 2.0, 850.0)
+    assert hot.points == tuple((850.0 + 30 * k, 2.0) for k in range(6))
+    assert hot.labels == {"pod": "a"}
+    calm = judged([2.0, 2.0, 1.0, 2.0, 2.0, 2.5])
+    assert (calm.verdict, calm.reason, calm.value) == (
+        Verdict.PASS,
+        "1 of 6 points within the threshold",
+        2.5,
+    )
+    assert calm.breach_started_at == 940.0
+    gap = judged([2.0, None, 2.0, 2.0, 2.0, 2.0])
+    assert gap.reason == "1 of 6 points missing; every present point breaches"
+    assert gap.points[1][0] == 880.0 and math.isnan(gap.points[1][1])
+    assert judged([None] * 6).reason == "no data in the window"
+    stale = judged([0.2] * 5 + [None])
+    assert (stale.reason, stale.value) == ("no data at the end of the window", None)
+
+
+def test_a_zero_for_judges_the_last_point_alone() -> None:
+    assert judged([0.1] * 5 + [2.0], duration=0).verdict is Verdict.FAIL
+    assert len(judged([0.1] * 5 + [2.0], duration=0).points) == 1
+
+
+def test_across_series_fail_then_gap_then_no_data_then_the_closest_pass() -> None:
+    def across(*many: Series, comparison: str = ">"):  # type: ignore[no-untyped-def]
+        return judge_sustained(
+            list(many), end=END, step=30, duration=60, threshold=1.5, comparison=comparison
+        )
+
+    longer = series([2.0] * 6, pod="long")
+    shorter = series([0.1, 0.1, 0.1, 2.0, 2.0, 2.0], pod="short")
+    assert across(shorter, longer).labels == {"pod": "long"}  # breaching since earliest
+    gap = series([2.0, 2.0, 2.0, 2.0, None, 2.0], pod="gap")
+    empty = Series(labels={"pod": "none"}, points=())
+    calm = series([0.5] * 6, pod="calm")
+    assert across(calm, empty, gap).labels == {"pod": "gap"}
+    assert across(calm, empty).labels == {"pod": "none"}
+    low, high = series([0.5] * 6, pod="low"), series([1.0] * 6, pod="high")
+    assert across(low, high).labels == {"pod": "high"}  # closest to breaching `> 1.5`
+    below = judge_sustained(
+        [series([3.0] * 6, pod="far"), series([2.0] * 6, pod="near")],
+        end=END,
+        step=30,
+        duration=60,
+        threshold=1.5,
+        comparison="<",
+    )
+    assert below.verdict is Verdict.PASS and below.labels == {"pod": "near"}
+    nothing = judge_window([], end=END, step=30, threshold=0.02)
+    assert (nothing.verdict, nothing.reason) == (None, "no series returned")
+
+
+def test_each_window_finding_says_why_with_its_points() -> None:
+    hot = judge_window([series([0.01, 0.03, 0.04], pod="a")], end=END, step=30, threshold=0.02)
+    assert (hot.verdict, hot.reason, hot.value) == (
+        Verdict.FAIL,
+        "value 0.04 breaches the threshold",
+        0.04,
+    )
+    assert hot.breach_started_at == 970.0 and hot.labels == {"pod": "a"}
+    assert hot.points == ((940.0, 0.01), (970.0, 0.03), (1000.0, 0.04))
+    calm = judge_window([series([0.03, 0.01])], end=END, step=30, threshold=0.02)
+    assert (calm.verdict, calm.reason, calm.breach_started_at) == (
+        Verdict.PASS,
+        "value 0.01 within the threshold",
+        None,
+    )
+    stale = judge_window([series([0.01, None])], end=END, step=30, threshold=0.02)
+    assert (stale.reason, stale.missing, stale.points) == (
+        "no value at the evaluation instant",
+        Missing.NO_DATA,
+        ((970.0, 0.01),),
+    )
+    lowest = judge_window(
+        [series([0.5], pod="far"), series([0.1], pod="near")],
+        end=END,
+        step=30,
+        threshold=0.05,
+        comparison="<",
+    )
+    assert lowest.verdict is Verdict.PASS and lowest.labels == {"pod": "near"}
+
+
+def test_no_traffic_and_no_series_are_named_and_the_closest_pass_is_per_comparison() -> None:
+    idle = judge_window([series([0.01, math.nan], pod="a")], end=END, step=30, threshold=0.02)
+    assert (idle.reason, idle.labels) == (
+        "no value at the evaluation instant (0/0: no traffic)",
+        {"pod": "a"},
+    )
+    nothing = judge_sustained([], end=END, step=30, duration=60, threshold=1.5)
+    assert nothing.reason == "no series returned"
+    for comparison in (">", ">="):
+        highest = judge_window(
+            [series([0.001], pod="far"), series([0.01], pod="near")],
+            end=END,
+            step=30,
+            threshold=0.02,
+            comparison=comparison,
+        )
+        assert highest.verdict is Verdict.PASS and highest.labels == {"pod": "near"}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 from tests.governance.test_desired import IDS, seed
 from trainmaster.governance.desired import desired
-from trainmaster.governance.diff import plan_repo
-from trainmaster.governance.model import Actual, ActualEnvironment, ActualRuleset, Desired
+from trainmaster.governance.diff import plan_repo, ruleset_changes
+from trainmaster.governance.model import Action, Actual, ActualEnvironment, ActualRuleset, Desired
 
 
 def live_copy(want: Desired) -> Actual:
@@ -171,3 +172,94 @@ def test_classic_protection_in_place_is_no_op_and_app_pin_alone_is_a_patch() -> 
     unpinned = Actual(live.repo, live.rulesets, live.environments, classic_live(want, app_id=None))
     (action,) = plan_repo(want, unpinned)
     assert action.method == "PATCH" and action.body == {"checks": want.protection.checks}  # type: ignore[union-attr]
+
+
+# --- every ruleset field is compared (pinned by `make mutate MODULE=diff`) ---
+
+
+def ruleset_body(**changes: object) -> dict:  # type: ignore[type-arg]
+    body = {
+        "target": "branch",
+        "enforcement": "active",
+        "conditions": {
+            "ref_name": {"include": ["~DEFAULT_BRANCH", "refs/heads/rel"], "exclude": []}
+        },
+        "bypass_actors": [
+            {"actor_type": "OrganizationAdmin", "actor_id": None, "bypass_mode": "always"},
+            {"actor_type": "Team", "actor_id": 7, "bypass_mode": "pull_request"},
+            {"actor_type": "Integration", "actor_id": 9},
+        ],
+        "rules": [
+            {
+                "type": "required_status_checks",
+                "parameters": {
+                    "required_status_checks": [
+                        {"context": "ci / test", "integration_id": 15368},
+                        {"context": "lint"},
+                    ]
+                },
+            }
+        ],
+    }
+    body.update(changes)
+    return body
+
+
+def test_a_live_ruleset_in_another_order_with_echoed_defaults_has_no_changes() -> None:
+    live = copy.deepcopy(ruleset_body())
+    live["conditions"]["ref_name"]["include"].reverse()
+    live["bypass_actors"] = [
+        {"actor_type": "Integration", "actor_id": 9, "bypass_mode": "always"},
+        {"actor_type": "Team", "actor_id": 7, "bypass_mode": "pull_request"},
+        {"actor_type": "OrganizationAdmin", "actor_id": 1, "bypass_mode": "always"},
+    ]
+    live["rules"][0]["parameters"]["required_status_checks"].reverse()
+    assert ruleset_changes(ruleset_body(), live) == []
+
+
+def test_each_ruleset_field_that_drifted_is_named() -> None:
+    want = ruleset_body()
+    assert ruleset_changes(want, ruleset_body(target="tag", enforcement="evaluate")) == [
+        "target: 'tag' → 'branch'",
+        "enforcement: 'evaluate' → 'active'",
+    ]
+    narrowed = ruleset_body(conditions={"ref_name": {"include": ["~DEFAULT_BRANCH"]}})
+    assert ruleset_changes(want, narrowed) == [
+        "conditions.ref_name.include: ['~DEFAULT_BRANCH'] → ['~DEFAULT_BRANCH', 'refs/heads/rel']"
+    ]
+    widened = ruleset_body(
+        conditions={
+            "ref_name": {"include": ["~DEFAULT_BRANCH", "refs/heads/rel"], "exclude": ["x"]}
+        }
+    )
+    assert ruleset_changes(want, widened) == ["conditions.ref_name.exclude: ['x'] → []"]
+    for index, key, value in ((1, "actor_id", 8), (1, "bypass_mode", "always"), (2, "actor_id", 1)):
+        moved = copy.deepcopy(want)
+        moved["bypass_actors"][index][key] = value
+        assert ruleset_changes(want, moved) == ["bypass_actors"], (index, key)
+    other_app = copy.deepcopy(want)
+    other_app["rules"][0]["parameters"]["required_status_checks"][0]["integration_id"] = 1
+    assert ruleset_changes(want, other_app) == [
+        "rules.required_status_checks.required_status_checks: → 2 items"
+    ]
+    assert ruleset_changes(want, ruleset_body(rules=[])) == [
+        "rules.required_status_checks: missing"
+    ]
+
+
+def test_a_retired_ruleset_is_deleted_after_the_others_are_in_place() -> None:
+    want = desired(seed(), "acme/api", IDS)
+    live = live_copy(want)
+    live.rulesets["trainmaster: old"] = ActualRuleset(41, ruleset_body())
+    live.rulesets["someone else's"] = ActualRuleset(42, ruleset_body())
+    retiring = dataclasses.replace(want, retired_rulesets=frozenset({"trainmaster: old", "gone"}))
+    assert plan_repo(retiring, live) == [
+        Action(
+            "delete",
+            "ruleset:trainmaster: old",
+            "DELETE",
+            "/repos/acme/api/rulesets/41",
+            None,
+            ("not in policy",),
+        )
+    ]

@@ -34,6 +34,7 @@ def test_slack_incoming_webhook_gets_block_kit(hook: Receiver) -> None:
     [request] = hook.received
     message = request.json()
     assert "channel" not in message and message["text"].startswith("Approval requested")
+    assert message["blocks"]
     assert all(Block.parse(b) is not None for b in message["blocks"])
     assert request.headers["idempotency-key"] == "msg_1"
 

@@ -70,6 +70,7 @@ def test_teams_gets_an_adaptive_card_attachment(event: dict[str, object]) -> Non
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
     assert card["body"][0]["text"] == summarize(event).title  # type: ignore[arg-type]
     facts = [b for b in card["body"] if b["type"] == "FactSet"]
+    assert facts and all(b["facts"] for b in facts)
     assert all(f["title"] and f["value"] for b in facts for f in b["facts"])
 
 

@@ -62,6 +62,7 @@ def test_findings_never_carry_the_secret(seeded: Path) -> None:
     text = json.dumps([f.__dict__ for f in result.findings])
     for secret in (github_token(), aws_secret(), slack_webhook(), "BEGIN PRIVATE KEY"):
         assert secret not in text
+    assert result.findings
     assert all(f.fingerprint.startswith("sha256:") for f in result.findings)
 
 

@@ -11,6 +11,15 @@ from tests.train.fakes import DIGEST_A, DIGEST_B, DIGEST_C
 from trainmaster.config import parse_policy
 from trainmaster.config.seed import seed_policy_text
 from trainmaster.errors import ConflictError, Refused, UsageError
+from trainmaster.train.approvals import (
+    approval_refusal,
+    counted_approvals,
+    freeze_blocker,
+    gates_blocker,
+    promotion_blockers,
+    promotion_refusals,
+    quorum_blocker,
+)
 from trainmaster.train.machine import next_state
 from trainmaster.train.model import (
     ApprovalRecord,
@@ -21,6 +30,7 @@ from trainmaster.train.model import (
     Promote,
     RevokeApprovals,
     Rollback,
+    StageRules,
     StageStatus,
     StageView,
     TrainState,
@@ -147,7 +157,9 @@ def test_a_failed_verification_revokes_earlier_approvals() -> None:
         RevokeApprovals("prod", f"verification failed at {(T0 + timedelta(minutes=5)).isoformat()}")
         in failed.actions
     )
-    assert all(a.revoked for a in failed.state.stage("prod").approvals)
+    revoked = failed.state.stage("prod").approvals
+    assert [a.approver for a in revoked] == ["alice", "carol"]
+    assert all(a.revoked for a in revoked)
     passed = next_state(
         failed.state,
         Verified("prod", DIGEST_A, "pass", T0 + timedelta(minutes=6), (("error-rate", "pass"),)),
@@ -310,3 +322,125 @@ def test_approving_needs_the_digest_deployed_to_that_stage() -> None:
     fresh = replace(state, stages=(state.stages[0], StageView("prod")))
     with pytest.raises(Refused, match="before approving it there"):
         approve(fresh, "alice")
+
+
+# --- the guards one by one, over hand-made approval lists (pinned by `make mutate approvals`) ---
+
+SHORT_A = "sha256:" + "a" * 12  # how a refusal names DIGEST_A: its first 19 characters
+
+
+def with_approvals(*records: ApprovalRecord) -> TrainState:
+    state = awaiting_prod()
+    return replace(state, stages=(state.stages[0], replace(state.stages[1], approvals=records)))
+
+
+def record(who: str, digest: str = DIGEST_A, reason: str = "ok", revoked: bool = False):  # type: ignore[no-untyped-def]
+    return ApprovalRecord(who, reason, digest, T0, revoked)
+
+
+PROD = StageRules("prod", ("error-rate",), quorum=2)
+
+
+def counted(state: TrainState, rules: StageRules = PROD, promoter: str | None = "bob") -> list[str]:
+    return [a.approver for a in counted_approvals(state, state.stage("prod"), rules, promoter)]
+
+
+@pytest.mark.parametrize(
+    "excluded",
+    [
+        record("zed", revoked=True),
+        record("zed", digest=DIGEST_B),
+        record("captain"),
+        record("Bob"),
+        record("zed", reason="  "),
+    ],
+    ids=["revoked", "other-digest", "author", "promoter", "no-reason"],
+)
+def test_an_excluded_approval_skips_only_itself(excluded: ApprovalRecord) -> None:
+    state = with_approvals(excluded, record("alice"), record("carol"))
+    assert counted(state) == ["alice", "carol"]
+
+
+def test_counted_approvals_are_the_records_one_per_person_whatever_the_case() -> None:
+    first = record("Alice")
+    state = with_approvals(first, record("alice"), record("ALICE"), record("carol"))
+    found = counted_approvals(state, state.stage("prod"), PROD, None)
+    assert found == [first, record("carol")]
+
+
+def test_only_listed_approvers_count_and_the_rest_are_skipped() -> None:
+    rules = replace(PROD, approvers=frozenset({"alice", "carol"}))
+    state = with_approvals(record("mallory"), record("alice"), record("carol"))
+    assert counted(state, rules) == ["alice", "carol"]
+
+
+def test_approving_a_stage_that_serves_another_digest_is_refused() -> None:
+    state = awaiting_prod()
+    old = replace(state.stages[1], digest=DIGEST_B)  # awaiting approval, but for the old build
+    refusal = approval_refusal(replace(state, stages=(state.stages[0], old)), PROD, "alice", "ok")
+    assert refusal == f"deploy {SHORT_A} to prod before approving it there"
+
+
+def test_the_quorum_refusal_counts_stale_and_revoked_apart() -> None:
+    rules = replace(PROD, quorum=3)
+    only_revoked = with_approvals(record("alice"), record("carol", revoked=True))
+    assert quorum_blocker(only_revoked, rules, "bob", T0) == (
+        f"approvals: 1 of 3 distinct approvals for {SHORT_A} (1 revoked not counted)"
+    )
+    both = with_approvals(record("alice", digest=DIGEST_B), record("carol", revoked=True))
+    assert quorum_blocker(both, rules, "bob", T0) == (
+        f"approvals: 0 of 3 distinct approvals for {SHORT_A} "
+        "(1 for another digest, 1 revoked not counted)"
+    )
+    assert quorum_blocker(with_approvals(record("alice")), rules, "bob", T0) == (
+        f"approvals: 1 of 3 distinct approvals for {SHORT_A}"
+    )
+
+
+def test_the_gates_refusal_names_the_digest_and_every_missing_gate() -> None:
+    state = awaiting_prod()
+    rules = replace(PROD, gates=("burn-rate", "error-rate", "soak"))
+    prod = replace(state.stages[1], gate_verdicts=(("burn-rate", "fail"), ("error-rate", "pass")))
+    assert gates_blocker(replace(state, stages=(state.stages[0], prod)), rules, "bob", T0) == (
+        "required gates not passed for this digest: burn-rate=fail, soak=not run"
+    )
+    pending = replace(state, digest=None, stages=(state.stages[0], StageView("prod")))
+    assert gates_blocker(pending, rules, "bob", T0) == (
+        "prod has not passed verification for no digest (stage is pending)"
+    )
+    unverified = replace(state, stages=(state.stages[0], replace(prod, digest=DIGEST_B)))
+    assert gates_blocker(unverified, rules, "bob", T0) == (
+        f"prod has not passed verification for {SHORT_A} (stage is awaiting_approval)"
+    )
+
+
+def test_each_refusal_names_its_rule_and_the_blockers_list_their_messages() -> None:
+    state = replace(with_approvals(record("alice")), frozen="release-freeze: holidays")
+    rules = replace(PROD, promoters=frozenset({"captain"}))
+    refusals = promotion_refusals(state, rules, "bob", T0)
+    assert [r.rule for r in refusals] == ["promotion.quorum", "promotion.freeze", "promotion.role"]
+    assert promotion_blockers(state, rules, "bob", T0) == [r.message for r in refusals]
+    assert promotion_blockers(state, rules, "bob", T0)[1:] == [
+        "freeze window in force: release-freeze: holidays",
+        "bob is not in a role that may promote",
+    ]
+
+
+def test_a_bare_digest_is_named_by_its_own_first_characters() -> None:
+    bare = "sha256:" + "f" * 64
+    state = replace(with_approvals(), digest=bare)
+    assert quorum_blocker(state, PROD, "bob", T0) == (
+        "approvals: 0 of 2 distinct approvals for sha256:" + "f" * 12
+    )
+
+
+def test_the_blockers_are_judged_at_the_given_time_by_the_given_guards() -> None:
+    state = with_approvals(record("alice"), record("carol"))
+    rules = replace(PROD, wait=timedelta(minutes=30))
+    soon = promotion_blockers(state, rules, "bob", T0 + timedelta(minutes=10))
+    assert soon == [f"wait timer: 20m00s left (until {(T0 + timedelta(minutes=30)).isoformat()})"]
+    assert promotion_blockers(state, rules, "bob", T0 + timedelta(minutes=30)) == []
+    frozen = replace(with_approvals(), frozen="freeze: audit")
+    assert promotion_blockers(frozen, rules, "bob", T0, (freeze_blocker,)) == [
+        "freeze window in force: freeze: audit"
+    ]

@@ -147,4 +147,5 @@ def test_github_app_installation_token_is_fetched_and_refreshed(emulator: GitHub
     api.get("/orgs/acme/teams/sre")  # token 2 (expires soon)
     api.get("/orgs/acme/teams/sre")  # refreshed before use: token 3
     assert len(app.issued) == 3
+    assert emulator.requests
     assert all(r.status < 400 for r in emulator.requests)

@@ -67,6 +67,7 @@ def test_every_invocation_queries_the_supervisors_scraper_one_colour_at_a_time(
             (rate,) = _last_seconds(metrics, f"rate(http_requests_total{{{selector}}}[3s])")
             assert rate.labels["pod"] == f"maestro-{pod_hash}-local"
             assert rate.labels["namespace"] == "maestro"
+            assert rate.points
             assert all(v > 0 for _, v in rate.points)  # every scrape is a request it counts
             (up,) = _last_seconds(metrics, f"up{{{selector}}}")
             assert {v for _, v in up.points} == {1.0}

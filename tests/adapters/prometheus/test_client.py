@@ -45,6 +45,7 @@ def test_nan_from_zero_over_zero_comes_back_as_nan(prometheus: str) -> None:
     (series,) = metrics.query_range(
         "queue_depth / queue_depth", at(0), at(60), timedelta(seconds=30)
     )
+    assert series.points
     assert all(math.isnan(v) for _, v in series.points)
 
 
