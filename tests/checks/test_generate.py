@@ -94,6 +94,10 @@ def test_release_train_and_cleanup_do_what_the_plan_says(generated: Path) -> Non
     }
     assert {n for n, j in jobs.items() if "environment" in j} == {"stage-promote", "prod-promote"}
     assert jobs["prod-promote"]["environment"] == "prod"
+    assert jobs["prod-promote"]["permissions"] == {"contents": "read", "actions": "read"}
+    runs = " ".join(str(s.get("run", "")) for s in jobs["prod-promote"]["steps"])
+    assert "/actions/runs/$GITHUB_RUN_ID/approvals" in runs
+    assert 'approve "$TRAIN" --env prod --reason "$comment"' in runs
     assert train["concurrency"] == {"group": "release-train", "cancel-in-progress": False}
     assert _args(jobs["prod-promote"])[-1] == 'promote "$TRAIN" --env prod --reason "$REASON"'
     assert _args(jobs["prod-deploy"])[-1] == 'train deploy "$TRAIN" --env prod'

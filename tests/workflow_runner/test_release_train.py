@@ -200,13 +200,17 @@ def _runner(runner_for: Any, remote: Path, github: GitHubEmulator, kube: KubeEmu
     holder: list[Runner] = []
 
     def reviewer(environment: str, _job: str, run: Run) -> str | None:
-        """The environment's reviewers approve; trainmaster's quorum gets their reasons."""
+        """The first person releases the GitHub environment with a comment (the job counts it);
+        the others approve with `trainmaster approve`, each with a reason."""
         train = run.jobs["cut"].outputs["train"]
         world = World(holder[0], work, remote, kube, github, secrets["TRAINMASTER_STORE_URL"], "", work)  # fmt: skip
-        for person in approvals[environment]:
-            reason = f"{person}: {environment} gates green, notes read"
+        first, *others = approvals[environment]
+        comment = f"{first}: {environment} gates green, notes read"
+        github.state.add_run_approval("acme/maestro", run.id, environment, first, comment)
+        for person in others:
+            reason = f"{person}: {environment} gates green, rollback plan read"
             world.trainmaster("approve", train, "--env", environment, "--reason", reason, actor=person)  # fmt: skip
-        return approvals[environment][0]
+        return first
 
     def is_reviewer(environment: str, login: str) -> bool:
         reply = httpx.get(
@@ -302,6 +306,11 @@ def test_a_good_train_goes_all_the_way_and_ships(world_for: Any) -> None:
         "prod": "promoted",
     }
     assert world.image(PROD_NS, "activeSelector") == digest
+    prod = next(s for s in status["stages"] if s["stage"] == "prod")
+    assert sorted((a["approver"], a["reason"], a["digest"]) for a in prod["approvals"]) == [
+        ("alice", "alice: prod gates green, notes read", digest),  # from the environment
+        ("bob", "bob: prod gates green, rollback plan read", digest),
+    ]
     assert "passed" in run.jobs["watch"].log
     assert "| error-rate | pass |" in run.jobs["prod-verify"].summary
     actions = world.audit()

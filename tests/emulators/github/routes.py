@@ -49,5 +49,6 @@ ROUTES = [
     ("POST", r"/app/installations/(?P<id>\d+)/access_tokens", forge.access_token),
     ("GET", rf"{R}/commits/(?P<ref>[^/]+)/check-runs", checks.list_for_ref),
     ("POST", rf"{R}/actions/runs/(?P<run_id>\d+)/deployment_protection_rule", protection.review),
+    ("GET", rf"{R}/actions/runs/(?P<run_id>\d+)/approvals", checks.run_approvals),
     ("GET", R, gov.get_repo),
 ]

@@ -50,3 +50,33 @@ def list_for_ref(call: Call) -> Reply:
             latest[run["name"]] = run
         runs = list(latest.values())
     return Reply(200, {"total_count": len(runs), "check_runs": [_view(key, r) for r in runs]})
+
+
+def run_approvals(call: Call) -> Reply:
+    """`GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals`: the environment reviews of a
+    run, seeded with `State.add_run_approval` (as the workflow runner's reviewers approve)."""
+    if repo_of(call) is None:
+        return NOT_FOUND
+    s = st()
+    key = f"{call.params['owner']}/{call.params['repo']}"
+    items = []
+    for review in s.run_approvals.get((key, int(call.params["run_id"])), []):
+        environment = {
+            "id": 1,
+            "node_id": "EN_1",
+            "name": review["environment"],
+            "url": f"{s.base}/api/v3/repos/{key}/environments/{review['environment']}",
+            "html_url": f"{s.base}/{key}/deployments",
+            "created_at": "2026-01-01T00:00:00Z",
+            "updated_at": "2026-01-01T00:00:00Z",
+        }
+        items.append(
+            s.obj(
+                "environment-approvals",
+                environments=[environment],
+                state=review["state"],
+                user=s.user_obj(review["login"]),
+                comment=review["comment"],
+            )
+        )
+    return Reply(200, items)

@@ -75,6 +75,7 @@ class State:
     # and the answers the App gave, in order
     waiting_runs: dict[tuple[str, int], set[str]] = field(default_factory=dict)
     protection_answers: list[dict[str, Any]] = field(default_factory=list)
+    run_approvals: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
     app_auth: AppInstallation | None = None
     oauth: Any = None  # tests.emulators.github.oauth.OAuth: user tokens -> logins
     tokens: set[str] = field(default_factory=set)
@@ -97,6 +98,13 @@ class State:
     def add_waiting_run(self, repo: str, run_id: int, environment: str) -> None:
         """A workflow run whose job targets `environment`, held for the App's protection rule."""
         self.waiting_runs.setdefault((repo, run_id), set()).add(environment)
+
+    def add_run_approval(
+        self, repo: str, run_id: int, environment: str, login: str, comment: str
+    ) -> None:
+        """A reviewer approved `environment` for workflow run `run_id` with `comment`."""
+        review = {"environment": environment, "login": login, "comment": comment}
+        self.run_approvals.setdefault((repo, run_id), []).append(review | {"state": "approved"})
 
     def add_team(self, org: str, slug: str) -> dict[str, Any]:
         team = {"id": next(self.ids), "slug": slug, "name": slug, "org": org}
