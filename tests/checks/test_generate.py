@@ -106,6 +106,12 @@ def test_release_train_and_cleanup_do_what_the_plan_says(generated: Path) -> Non
         '--k6 reports/k6-summary.json --ci-checks "$CI_CHECKS"'
     )
     assert _args(jobs["prod-verify"])[-1] == 'train verify "$TRAIN" --env prod'
+    # the preview is measured for the longest window/for of prod's signals (saturation: 10m)
+    settle = [
+        s["run"] for s in jobs["prod-verify"]["steps"] if str(s.get("run")).startswith("sleep")
+    ]
+    assert settle == ["sleep 600"]
+    assert not [s for s in jobs["stage-verify"]["steps"] if str(s.get("run")).startswith("sleep")]
     assert _args(jobs["watch"])[-1] == 'gate watch --env prod --train "$TRAIN"'
     assert jobs["cut"]["outputs"]["train"] == "${{ steps.cut.outputs.train }}"
     cut = next(s for s in jobs["cut"]["steps"] if s.get("id") == "cut")["run"]

@@ -69,6 +69,7 @@ class StageJobs:
     load: bool
     ci_checks: str  # the rendered CI-checks step, or ""
     verify_flags: str
+    settle_seconds: int = 0  # a preview colour is measured this long before it is judged
 
 
 def stage_jobs(policy: Policy, render_ci_checks: Any) -> list[StageJobs]:
@@ -98,10 +99,29 @@ def stage_jobs(policy: Policy, render_ci_checks: Any) -> list[StageJobs]:
                 load=LOAD in gates,
                 ci_checks=render_ci_checks() if CI_CHECKS in gates else "",
                 verify_flags=flags,
+                settle_seconds=settle_seconds(policy, name),
             )
         )
         previous = ident
     return out
+
+
+def settle_seconds(policy: Policy, stage: str) -> int:
+    """How long a preview colour must take traffic before its gates can judge it: the longest
+    `window` or `for` of the stage's signals (a verification right after the deploy would see
+    no sample of the new colour). Stages deployed live (auto-promoted, or no blue-green) and
+    burn-rate windows (hours: the watch's business) do not wait."""
+    spec = policy.stages[stage]
+    if spec.strategy not in ("blue-green", "canary") or spec.auto_promotion:
+        return 0
+    spans = [
+        span.total_seconds()
+        for gate in spec.gates
+        if (signal := policy.signals.get(gate)) is not None
+        for span in (signal.window, signal.duration)
+        if span is not None
+    ]
+    return math.ceil(max(spans, default=0))
 
 
 def watch_job(policy: Policy, stages: list[StageJobs]) -> dict[str, Any] | None:
