@@ -58,6 +58,7 @@ POLICY_EDITS = [
     ('job="$service"', 'job="$service",namespace="$namespace"'),
     ("    window: 5m", "    window: 10s"),
     ("http://127.0.0.1:9090", "{prometheus}"),
+    ("  scrape_interval: 15s", "  scrape_interval: 1s"),  # the traffic feeder writes every second
 ]
 
 

@@ -69,7 +69,7 @@ class StageJobs:
     load: bool
     ci_checks: str  # the rendered CI-checks step, or ""
     verify_flags: str
-    settle_seconds: int = 0  # a preview colour is measured this long before it is judged
+    settle_seconds: int = 0  # the new colour is measured this long before it is judged
 
 
 def stage_jobs(policy: Policy, render_ci_checks: Any) -> list[StageJobs]:
@@ -107,13 +107,11 @@ def stage_jobs(policy: Policy, render_ci_checks: Any) -> list[StageJobs]:
 
 
 def settle_seconds(policy: Policy, stage: str) -> int:
-    """How long a preview colour must take traffic before its gates can judge it: the longest
-    `window` or `for` of the stage's signals (a verification right after the deploy would see
-    no sample of the new colour). Stages deployed live (auto-promoted, or no blue-green) and
-    burn-rate windows (hours: the watch's business) do not wait."""
+    """How long the deployed colour must take traffic before its gates can judge it: the
+    longest `window` or `for` of the stage's signals. Verification measures the new colour's
+    pods only, so right after the deploy it would see no sample of them. Burn-rate windows
+    (hours: the watch's business) do not count."""
     spec = policy.stages[stage]
-    if spec.strategy not in ("blue-green", "canary") or spec.auto_promotion:
-        return 0
     spans = [
         span.total_seconds()
         for gate in spec.gates
