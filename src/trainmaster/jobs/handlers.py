@@ -17,7 +17,6 @@ from trainmaster.jobs.runner import Handler, JobContext
 
 if TYPE_CHECKING:
     from trainmaster.ports import Backends
-    from trainmaster.rollout.port import Cluster, RolloutState, Target
 
 
 @dataclass(frozen=True)
@@ -126,18 +125,20 @@ def watch_stage(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
     """One evaluation of the post-promotion watch. Its state is checkpointed in the store
     (`gate_watches`), so each tick — on whichever replica claims it, after whatever was killed —
     resumes the same analysis and decides as one uninterrupted watch would."""
+    from trainmaster.acting import ask
     from trainmaster.gates.watch import watch
     from trainmaster.rollout.backends import target_for
-    from trainmaster.train.use_cases import _authorize
+    from trainmaster.train.watching import RollbackThroughTrain
 
     train, stage = str(ctx.job.payload["train"]), str(ctx.job.payload["stage"])
     reason = f"post-promotion watch of {stage}: automatic rollback when a criterion fails"
-    _authorize(backends, actor(backends), "rollback", reason, stage=stage, train=train)
+    # asked before the watch, not at the breach: a refusal then would leave a bad release serving
+    ask(backends, actor(backends), "rollback", f"train/{train}", reason, stage=stage, train=train)
 
     def sleep(seconds: float) -> None:
         raise NextTick(seconds)
 
-    acting = RollbackByUseCase(backends, train, actor(backends))
+    acting = RollbackThroughTrain(backends, train, actor(backends))
     try:
         target = target_for(backends.policy, stage)
         outcome = watch(backends.policy, stage, metrics=backends.metrics(), cluster=acting,
@@ -164,43 +165,6 @@ def _next_tick(backends: Backends, ctx: JobContext, stage: str, seconds: float) 
     key = f"{base}#{slot}"
     ctx.enqueue(JobSpec("gate.watch", key, at, dict(ctx.job.payload), max_attempts=10))
     return key
-
-
-class RollbackByUseCase:
-    """The watch's view of the cluster: reads go to the cluster; its undo is the train's rollback
-    use case, so the train's state, effect journal and audit record it."""
-
-    def __init__(self, backends: Backends, train: str, who: str) -> None:
-        self.backends, self.train, self.who = backends, train, who
-
-    @property
-    def cluster(self) -> Cluster:
-        return self.backends.cluster
-
-    def status(self, target: Target) -> RolloutState:
-        return self.cluster.status(target)
-
-    def undo(self, target: Target, *, to_revision: int | None = None) -> None:
-        from trainmaster.train import use_cases
-
-        reason = "post-promotion watch: a rollback criterion failed"
-        use_cases.rollback(self.backends, use_cases.RollbackInput(self.who, target.stage, reason,
-                                                                  train=self.train))  # fmt: skip
-
-    def abort(self, target: Target) -> None:
-        self.undo(target)
-
-    def deploy(self, target: Target, image: str) -> None:
-        raise NotImplementedError("a watch never deploys")
-
-    def promote(self, target: Target, *, full: bool = False) -> None:
-        raise NotImplementedError("a watch never promotes")
-
-    def pin(self, target: Target, image: str) -> None:
-        raise NotImplementedError("a watch never pins")
-
-    def close(self) -> None:
-        """The cluster belongs to the backends, which close it."""
 
 
 def remind(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
