@@ -11,16 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trainmaster.errors import UsageError
-from trainmaster.store.models import StageRunRow, TrainEffectRow, TrainRow
+from trainmaster.store.models import TrainEffectRow, TrainRow
 from trainmaster.train.approvals import counted_approvals, promotion_blockers
 from trainmaster.train.model import StageStatus, TrainState
-
-ROLLBACK_FROM = (
-    StageStatus.PROMOTED,
-    StageStatus.AWAITING_APPROVAL,
-    StageStatus.VERIFYING,
-    StageStatus.FAILED,
-)
 
 
 def train_list(session: Session) -> list[dict[str, Any]]:
@@ -45,19 +38,6 @@ def latest_train(session: Session) -> str:
     ).scalar_one_or_none()
     if found is None:
         raise UsageError("no trains yet; cut one with `trainmaster train cut`")
-    return str(found)
-
-
-def current_train(session: Session, stage: str) -> str:
-    """The train a stage rollback applies to: the latest one deployed there."""
-    found = session.execute(
-        select(StageRunRow.train_id)
-        .where(StageRunRow.stage == stage, StageRunRow.state.in_([s.value for s in ROLLBACK_FROM]))
-        .order_by(StageRunRow.updated_at.desc(), StageRunRow.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if found is None:
-        raise UsageError(f"no train is deployed to {stage}; nothing to roll back")
     return str(found)
 
 

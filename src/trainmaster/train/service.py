@@ -27,7 +27,6 @@ from trainmaster.train.live import check_preview, target_for
 from trainmaster.train.model import (
     Abort,
     Approve,
-    ClusterAction,
     Deploy,
     Promote,
     RecordArtifact,
@@ -35,7 +34,7 @@ from trainmaster.train.model import (
     TrainState,
     Verified,
 )
-from trainmaster.train.queries import current_train, describe, latest_train, train_list
+from trainmaster.train.queries import describe, latest_train, train_list
 from trainmaster.train.records import load_train_row, record_cut, record_gate_results
 from trainmaster.train.rules import HOTFIX
 from trainmaster.train.verification import Verifier
@@ -272,22 +271,10 @@ class TrainService(TrainEngine):
         if self.ports.cluster is not None:
             check_preview(self.state(train_id), stage, self.ports.cluster, self.policy)
 
-    def _revision_before(self, state: TrainState, action: ClusterAction) -> dict[str, Any]:
-        if action.verb != "undo" or self.ports.cluster is None:
-            return {}
-        live = self.ports.cluster.status(target_for(self.policy, action.stage))
-        return {"revision_before": live.revision}
-
     def _serving(self, stage: str) -> str | None:
         if self.ports.cluster is None:
             raise UsageError("no cluster backend is configured; cannot deploy")
         return self.ports.cluster.status(target_for(self.policy, stage)).stable
-
-    def _current_train(self, stage: str) -> str:
-        with self.store.transaction() as session:
-            return current_train(session, stage)
-
-    # --- reading --------------------------------------------------------------------------
 
     def status(self, train_id: str | None = None) -> dict[str, Any]:
         with self.store.transaction() as session:
