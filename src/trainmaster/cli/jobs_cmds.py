@@ -12,7 +12,6 @@ from trainmaster.cli.context import Context, console, ctx, emit_json
 if TYPE_CHECKING:
     from trainmaster.jobs.model import Job, JobStatus
     from trainmaster.jobs.use_cases import JobChanged
-    from trainmaster.policy.port import Authorizer
 
 jobs_app = typer.Typer(help="Durable jobs: what runs on its own, what ran, what failed.",
                        no_args_is_help=True)  # fmt: skip
@@ -83,11 +82,7 @@ def retry_cmd(
     as_json: Json = False,
 ) -> None:
     """Run a dead (or cancelled) job again now."""
-    from trainmaster.jobs.use_cases import JobChange, retry_job
-
-    state = ctx(typer_ctx)
-    change = JobChange(job, state.actor, reason, dry_run)
-    _show_change(state, retry_job(state.store(), _authorizer(state), change), "retried", as_json)
+    _change(typer_ctx, "retry", job, reason, dry_run, as_json)
 
 
 @jobs_app.command("cancel")
@@ -99,11 +94,7 @@ def cancel_cmd(
     as_json: Json = False,
 ) -> None:
     """Cancel a scheduled or running job."""
-    from trainmaster.jobs.use_cases import JobChange, cancel_job
-
-    state = ctx(typer_ctx)
-    change = JobChange(job, state.actor, reason, dry_run)
-    _show_change(state, cancel_job(state.store(), _authorizer(state), change), "cancelled", as_json)
+    _change(typer_ctx, "cancel", job, reason, dry_run, as_json)
 
 
 def worker(
@@ -139,10 +130,15 @@ def _when(job: Job) -> str:
     return job.run_at.isoformat()[:19].replace("T", " ")
 
 
-def _authorizer(state: Context) -> Authorizer:
-    from trainmaster.policy.wiring import authorizer_for
+def _change(typer_ctx: typer.Context, verb: str, job: str, reason: str, dry_run: bool,
+            as_json: bool) -> None:  # fmt: skip
+    from trainmaster.jobs.use_cases import JobChange, cancel_job, retry_job
 
-    return authorizer_for(state.policy, state.policy_path.resolve().parent)
+    state = ctx(typer_ctx)
+    use_case = retry_job if verb == "retry" else cancel_job
+    app = state.app()  # the composition root's authorizer, as every other command uses
+    changed = use_case(app.store, app.authorizer, JobChange(job, state.actor, reason, dry_run))
+    _show_change(state, changed, "retried" if verb == "retry" else "cancelled", as_json)
 
 
 def _show_change(state: Context, changed: JobChanged, verb: str, as_json: bool) -> None:
