@@ -101,13 +101,16 @@ def deploy_stages(backends: Backends, ctx: JobContext) -> Mapping[str, Any]:
     use_cases.resume(backends, who, train)  # an earlier run killed mid-deploy left effects pending
     done: dict[str, str] = {}
     for stage in ctx.job.payload.get("stages", []):
-        if _status(backends, train, stage)["status"] == "pending":
+        # each step returns the train's new state: one status read per stage, not one per step
+        status = str(_status(backends, train, stage)["status"])
+        if status == "pending":
             deploy = use_cases.DeployInput(who, train, stage, "deploy after the cut")
-            use_cases.deploy(backends, deploy)
-        if _status(backends, train, stage)["status"] == "verifying":
-            use_cases.verify(backends, use_cases.VerifyInput(who, train, stage))
-        done[stage] = _status(backends, train, stage)["status"]
-        if done[stage] != "awaiting_approval":
+            status = use_cases.deploy(backends, deploy).state.stage(stage).status.value
+        if status == "verifying":
+            verify = use_cases.VerifyInput(who, train, stage)
+            status = use_cases.verify(backends, verify).state.stage(stage).status.value
+        done[stage] = status
+        if status != "awaiting_approval":
             break
     return {"train": train, "stages": done}
 
